@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/** The built `tessera` executable, run the way a user runs it. */
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(packageRoot, 'dist/bin.js');
+
+function tessera(...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: packageRoot,
+    env: { ...process.env, TESSERA_BACKEND: '' },
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('tessera', () => {
+  it('backend --json reports wasm as the default and every candidate', () => {
+    const { status, stdout } = tessera('backend', '--json');
+    expect(status).toBe(0);
+    const info = JSON.parse(stdout);
+    expect(info.name).toBe('wasm');
+    expect(info.candidates.map((candidate: { name: string }) => candidate.name)).toEqual([
+      'tensorflow-gpu',
+      'tensorflow',
+      'wasm',
+      'cpu',
+    ]);
+  });
+
+  it('backend prints a readable report that says how to get the other backends', () => {
+    const { status, stdout } = tessera('backend');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^active: wasm \(cpu\)/);
+    expect(stdout).toContain('npm install @tensorflow/tfjs-node');
+    expect(stdout).toContain('TESSERA_BACKEND');
+  });
+
+  it('an unavailable backend is a one-line error and exit code 1, not a stack trace', () => {
+    const { status, stdout, stderr } = tessera('backend', '--backend', 'tensorflow');
+    expect(status).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^tessera: E_BACKEND_UNAVAILABLE: .*npm install @tensorflow\/tfjs-node/);
+  });
+
+  it('--help lists the commands and --version prints the package version', () => {
+    expect(tessera('--help').stdout).toMatch(/backend \[options\]\s+show the active backend/);
+    expect(tessera('backend', '--help').stdout).toContain('--backend <name>');
+    expect(tessera('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('every Tessera package', () => {
+  const packages = ['core', 'trainers', 'transformer', 'vision', 'recsys', 'federated', 'cli'].map(
+    (name) => `@tessera/${name}`,
+  );
+
+  it('loads from its built output under ESM import and CommonJS require', () => {
+    const script = (load: (name: string) => string) =>
+      `${packages.map((name, i) => `const m${i} = ${load(name)};`).join('\n')}\nconsole.log('loaded');`;
+    const esm = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script((name) => `await import('${name}')`)],
+      {
+        cwd: packageRoot,
+        encoding: 'utf8',
+      },
+    );
+    expect(esm.stderr).toBe('');
+    expect(esm.stdout.trim()).toBe('loaded');
+    const cjs = spawnSync(process.execPath, ['--input-type=commonjs', '-e', script((name) => `require('${name}')`)], {
+      cwd: packageRoot,
+      encoding: 'utf8',
+    });
+    expect(cjs.stderr).toBe('');
+    expect(cjs.stdout.trim()).toBe('loaded');
+  });
+});

@@ -1,0 +1,14 @@
+import { createRequire } from 'node:module';
+import { Command } from 'commander';
+import { backendCommand } from './commands/backend.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** The `tessera` command with every subcommand registered. */
+export function createProgram(): Command {
+  return new Command('tessera')
+    .description('Tessera: develop models from scratch and fine-tune them on TensorFlow.js')
+    .version(version)
+    .showHelpAfterError()
+    .addCommand(backendCommand());
+}

@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TesseraError } from '../errors.js';
+import type { BackendAdapter } from './backend-adapter.js';
+import './gradients.js';
+import { BACKEND_ENVIRONMENT_VARIABLE, createBackendInitializer, initBackend, listBackends } from './init-backend.js';
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('initBackend', () => {
+  it('picks wasm as the best available backend when no native tfjs is installed', async () => {
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, '');
+    const info = await initBackend();
+    expect(info.name).toBe('wasm');
+    expect(info.device).toBe('cpu');
+    expect(info.selectedBy).toBe('preference');
+    expect(info.reason).toContain('tensorflow-gpu, tensorflow');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info.filledKernels).toEqual(
+      expect.arrayContaining(['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter']),
+    );
+    expect(info.candidates.map((candidate) => candidate.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+  });
+
+  it(`honours ${BACKEND_ENVIRONMENT_VARIABLE}=cpu`, async () => {
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, 'cpu');
+    const info = await initBackend();
+    expect(info.name).toBe('cpu');
+    expect(info.selectedBy).toBe('environment');
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('prefers the explicit option over the environment variable', async () => {
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, 'cpu');
+    const info = await initBackend({ backend: 'wasm' });
+    expect(info.name).toBe('wasm');
+    expect(info.selectedBy).toBe('option');
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('names the package to install when an unavailable backend is requested', async () => {
+    const attempt = initBackend({ backend: 'tensorflow' });
+    await expect(attempt).rejects.toBeInstanceOf(TesseraError);
+    await expect(attempt).rejects.toMatchObject({ code: 'E_BACKEND_UNAVAILABLE' });
+    await expect(attempt).rejects.toThrow(/npm install @tensorflow\/tfjs-node\b/);
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, 'tensorflow-gpu');
+    await expect(initBackend()).rejects.toThrow(/E_BACKEND_UNAVAILABLE.*TESSERA_BACKEND.*@tensorflow\/tfjs-node-gpu/);
+  });
+
+  it('rejects an unknown backend name, listing the valid ones', async () => {
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, 'webgpu');
+    await expect(initBackend()).rejects.toThrow(
+      /E_BACKEND_UNKNOWN: unknown backend 'webgpu' \(from TESSERA_BACKEND\); choose one of: tensorflow-gpu, tensorflow, wasm, cpu/,
+    );
+  });
+
+  it('lists every backend with its availability', async () => {
+    const backends = await listBackends();
+    expect(backends.map((backend) => [backend.name, backend.available])).toEqual([
+      ['tensorflow-gpu', false],
+      ['tensorflow', false],
+      ['wasm', true],
+      ['cpu', true],
+    ]);
+  });
+});
+
+describe('createBackendInitializer', () => {
+  const adapter = (
+    name: BackendAdapter['name'],
+    behaviour: 'works' | 'missing' | 'fails-to-start',
+  ): BackendAdapter => ({
+    name,
+    device: 'cpu',
+    packageName: `package-for-${name}`,
+    tfjsBackendName: name === 'wasm' ? 'wasm' : 'cpu',
+    isAvailable: async () => ({ available: behaviour !== 'missing', detail: behaviour }),
+    activate: async () => {
+      if (behaviour === 'fails-to-start') throw new Error('driver not found');
+      await tf.setBackend(name === 'wasm' ? 'wasm' : 'cpu');
+    },
+  });
+
+  it('falls back to the next backend when a preferred one is present but cannot start', async () => {
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, '');
+    const initializer = createBackendInitializer([
+      adapter('tensorflow-gpu', 'fails-to-start'),
+      adapter('tensorflow', 'missing'),
+      adapter('cpu', 'works'),
+    ]);
+    const info = await initializer.initBackend();
+    expect(info.name).toBe('cpu');
+    expect(info.candidates[0]).toMatchObject({ available: false, detail: 'failed to activate: driver not found' });
+    expect(initializer.activeBackend()?.name).toBe('cpu');
+  });
+
+  it('fails with every reason when nothing can be activated', async () => {
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, '');
+    const initializer = createBackendInitializer([adapter('tensorflow', 'missing'), adapter('cpu', 'fails-to-start')]);
+    await expect(initializer.initBackend()).rejects.toThrow(
+      /E_BACKEND_UNAVAILABLE: no backend could be activated: tensorflow \(missing\); cpu \(failed to activate: driver not found\)/,
+    );
+  });
+});

@@ -1,0 +1,51 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The published artefact, not the sources: a separate Node process loads the BUILT package by
+ * its name (ESM `import` and CJS `require`) and computes gradients, including an embedding's on
+ * the default backend. This is what users get; vitest's module handling cannot hide a problem.
+ */
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const program = (load: string) => `
+${load}
+(async () => {
+  const info = await core.initBackend();
+  const { tf } = core;
+  const square = tf.grad((x) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2, 3]));
+  const embedding = tf.grad((table) => tf.sum(tf.gather(table, tf.tensor1d([0, 0, 2], 'int32'))))(tf.zeros([3, 2]));
+  console.log(JSON.stringify({ backend: info.name, square: Array.from(square.dataSync()), embedding: Array.from(embedding.dataSync()) }));
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+function run(args: string[]): { backend: string; square: number[]; embedding: number[] } {
+  const output = execFileSync(process.execPath, args, {
+    cwd: packageRoot,
+    env: { ...process.env, TESSERA_BACKEND: '' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(output.trim().split('\n').pop() as string);
+}
+
+describe('the built @tessera/core', () => {
+  it('has been built (turbo runs build before test)', () => {
+    expect(existsSync(join(packageRoot, 'dist/index.js'))).toBe(true);
+    expect(existsSync(join(packageRoot, 'dist/index.cjs'))).toBe(true);
+  });
+
+  const expected = { backend: 'wasm', square: [2, 4, 6], embedding: [2, 2, 0, 0, 1, 1] };
+
+  it('computes gradients when imported from ESM', () => {
+    const source = program("import * as core from '@tessera/core';").replace('(async () => {', 'await (async () => {');
+    expect(run(['--input-type=module', '-e', source])).toEqual(expected);
+  });
+
+  it('computes gradients when required from CommonJS', () => {
+    expect(run(['--input-type=commonjs', '-e', program("const core = require('@tessera/core');")])).toEqual(expected);
+  });
+});

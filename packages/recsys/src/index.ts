@@ -1,0 +1,7 @@
+/**
+ * @tessera/recsys: Recommender systems from ratings to top-N.
+ *
+ * This package is being built; it exports nothing yet rather than anything unfinished.
+ * See the package README for what it will provide.
+ */
+export {};

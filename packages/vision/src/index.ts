@@ -1,0 +1,7 @@
+/**
+ * @tessera/vision: Convolutional models and image data.
+ *
+ * This package is being built; it exports nothing yet rather than anything unfinished.
+ * See the package README for what it will provide.
+ */
+export {};
