@@ -23,3 +23,6 @@ export { fillMissingKernels, kernelFills } from './backend/kernel-fills.js';
 export type { KernelFill } from './backend/kernels/kernel-fill.js';
 export type { TesseraErrorCode } from './errors.js';
 export { isTesseraError, TesseraError } from './errors.js';
+
+export { createRandomGenerator } from './random/random-generator.js';
+export type { RandomGenerator, RandomGeneratorState } from './random/random-generator.js';

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { asTensor, correlationGeometry, padForWindows } from './conv-geometry.js';
 import type { KernelFill } from './kernel-fill.js';
-import { asTensor, groupTaps, padForWindows, windowsForTaps } from './window-patches.js';
 
 /**
- * The filter gradient of a depthwise conv: each input channel c only meets output channels
- * c·multiplier + m, so per tap dW[tap, c, m] = Σ_rows window[row, c] · dy[row, c, m] — a broadcast
- * multiply and a sum over rows, done for a group of taps at a time.
+ * The filter gradient of a depthwise conv as a forward depthwise conv (see conv-geometry.ts):
+ * batch and channels fold together so that each (example, channel) pair is its own depthwise
+ * channel — input [1, H, W, batch·C], dy as the filter [outH, outW, batch·C, multiplier] — and
+ * the per-example results [FH, FW, batch, C, multiplier] are summed over the batch.
  */
 export const depthwiseConv2dBackpropFilterFill: KernelFill = {
   kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
@@ -15,8 +16,9 @@ export const depthwiseConv2dBackpropFilterFill: KernelFill = {
       attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
     return tf.tidy(() => {
       const input = asTensor<tf.Rank.R4>(x);
+      const gradient = asTensor<tf.Rank.R4>(dy);
       // Native kernels may not handle zero-size tensors; nothing flows back through an empty conv.
-      if (input.size === 0 || asTensor(dy).size === 0) return tf.zeros(filterShape);
+      if (input.size === 0 || gradient.size === 0) return tf.zeros(filterShape);
       const convInfo = tf.backend_util.computeConv2DInfo(
         input.shape,
         filterShape,
@@ -26,18 +28,30 @@ export const depthwiseConv2dBackpropFilterFill: KernelFill = {
         dimRoundingMode,
         true,
       );
-      const [, , channels, multiplier] = filterShape;
-      const rows = convInfo.batchSize * convInfo.outHeight * convInfo.outWidth;
-      const gradient = tf.reshape(asTensor(dy), [rows, 1, channels, multiplier]);
+      const [filterHeight, filterWidth, channels, multiplier] = filterShape;
+      const { batchSize, outHeight, outWidth } = convInfo;
+      const correlation = correlationGeometry(convInfo);
       const padded = padForWindows(input, convInfo);
-      const parts = groupTaps(convInfo, channels * multiplier).map((taps) =>
-        tf.tidy(() => {
-          const windows = tf.reshape(windowsForTaps(padded, convInfo, taps), [rows, taps.length, channels, 1]);
-          return tf.sum(tf.mul(windows, gradient), 0); // [taps, C, multiplier]
-        }),
-      );
-      const filterGradient = parts.length === 1 ? (parts[0] as tf.Tensor3D) : tf.concat(parts, 0);
-      return tf.reshape(filterGradient, filterShape); // [FH, FW, C, multiplier]
+      const [, paddedHeight, paddedWidth] = padded.shape;
+      const inputByExample = tf.reshape(tf.transpose(padded, [1, 2, 0, 3]), [
+        1,
+        paddedHeight,
+        paddedWidth,
+        batchSize * channels,
+      ]); // [1, H, W, batch·C]
+      const gradientAsFilter = tf.reshape(
+        tf.transpose(tf.reshape(gradient, [batchSize, outHeight, outWidth, channels, multiplier]), [1, 2, 0, 3, 4]),
+        [outHeight, outWidth, batchSize * channels, multiplier],
+      ); // [outH, outW, batch·C, multiplier]
+      const perExample = tf.depthwiseConv2d(
+        inputByExample,
+        gradientAsFilter,
+        correlation.strides,
+        'valid',
+        'NHWC',
+        correlation.dilations,
+      ); // [1, FH, FW, batch·C·multiplier]
+      return tf.sum(tf.reshape(perExample, [filterHeight, filterWidth, batchSize, channels, multiplier]), 2);
     });
   },
 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { asTensor } from './conv-geometry.js';
 import type { KernelFill } from './kernel-fill.js';
-import { asTensor } from './window-patches.js';
 
 /**
  * The input gradient of a depthwise conv is itself a depthwise conv, run on the backend's native

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { asTensor } from './conv-geometry.js';
 import type { KernelFill } from './kernel-fill.js';
-import { asTensor } from './window-patches.js';
 
 /**
  * UnsortedSegmentSum(x, segmentIds, numSegments)[s] = Σ_{i: segmentIds[i] = s} x[i].
