@@ -38,11 +38,11 @@ export const depthwiseConv2dBackpropFilterFill: KernelFill = {
         paddedHeight,
         paddedWidth,
         batchSize * channels,
-      ]); // [1, H, W, batch·C]
+      ]) as tf.Tensor4D; // [1, H, W, batch·C]
       const gradientAsFilter = tf.reshape(
         tf.transpose(tf.reshape(gradient, [batchSize, outHeight, outWidth, channels, multiplier]), [1, 2, 0, 3, 4]),
         [outHeight, outWidth, batchSize * channels, multiplier],
-      ); // [outH, outW, batch·C, multiplier]
+      ) as tf.Tensor4D; // [outH, outW, batch·C, multiplier]
       const perExample = tf.depthwiseConv2d(
         inputByExample,
         gradientAsFilter,
