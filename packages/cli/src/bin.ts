@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from './run-cli.js';
 
-process.exitCode = await runCli();
+runCli().then((code) => {
+  process.exitCode = code;
+});

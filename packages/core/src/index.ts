@@ -21,6 +21,45 @@ export {
 } from './backend/init-backend.js';
 export { fillMissingKernels, kernelFills } from './backend/kernel-fills.js';
 export type { KernelFill } from './backend/kernels/kernel-fill.js';
+export type { SafetensorsContents, SafetensorsSaveOptions } from './checkpoint/safetensors-bytes.js';
+export { deserializeSafetensors, serializeSafetensors } from './checkpoint/safetensors-bytes.js';
+export type {
+  LoadableSafetensorsDtype,
+  SafetensorsDtype,
+  SafetensorsFloatDtype,
+} from './checkpoint/safetensors-dtype.js';
+export { LOADABLE_SAFETENSORS_DTYPES, SAFETENSORS_DTYPE_SIZES } from './checkpoint/safetensors-dtype.js';
+export { loadSafetensors, readSafetensorsHeader, saveSafetensors } from './checkpoint/safetensors-file.js';
+export type { SafetensorsHeader, SafetensorsTensorInfo } from './checkpoint/safetensors-header.js';
+export { SAFETENSORS_MAX_HEADER_BYTES } from './checkpoint/safetensors-header.js';
+export type { Collated, CollateFunction, CollateOptions } from './data/collate.js';
+export { createCollate, defaultCollate } from './data/collate.js';
+export type { DataLoaderOptions } from './data/data-loader.js';
+export { createDataLoader, DataLoader } from './data/data-loader.js';
+export type {
+  AnyDataset,
+  CollateDtype,
+  Dataset,
+  FieldDtypes,
+  InMemoryDataset,
+  IterableDataset,
+} from './data/dataset.js';
+export { checkIndex, datasetFromArray, isIterableDataset, isMapDataset, iterableDataset } from './data/dataset.js';
+export type {
+  Column,
+  ColumnRow,
+  ColumnsExample,
+  MatrixColumn,
+} from './data/dataset-from-columns.js';
+export { datasetFromColumns } from './data/dataset-from-columns.js';
+export type { Subset } from './data/dataset-transforms.js';
+export { concatDatasets, mapDataset, subset } from './data/dataset-transforms.js';
+export type { Fold, KFoldOptions, StratifiedKFoldOptions } from './data/k-fold.js';
+export { kFoldIndices, stratifiedKFoldIndices } from './data/k-fold.js';
+export type { ClassLabels } from './data/labels.js';
+export { shuffleWithBuffer } from './data/shuffle-buffer.js';
+export type { TrainTestIndices } from './data/splits.js';
+export { randomSplit, resolveSplitSizes, stratifiedSplit } from './data/splits.js';
 export type { TesseraErrorCode } from './errors.js';
 export { isTesseraError, TesseraError } from './errors.js';
 export type { BinaryCrossEntropyOptions } from './losses/binary-cross-entropy.js';
@@ -35,6 +74,63 @@ export {
   meanAbsoluteErrorLoss,
   meanSquaredErrorLoss,
 } from './losses/regression-losses.js';
+export type { AccuracyOptions, TopKAccuracyOptions } from './metrics/accuracy.js';
+export {
+  accuracyScore,
+  createAccuracyMetric,
+  createTopKAccuracyMetric,
+  topKAccuracyScore,
+} from './metrics/accuracy.js';
+export type {
+  ConfusionMatrix,
+  ConfusionMatrixNormalization,
+  ConfusionMatrixOptions,
+} from './metrics/confusion-matrix.js';
+export { confusionMatrix, createConfusionMatrixMetric } from './metrics/confusion-matrix.js';
+export type {
+  LabelReadingOptions,
+  Metric,
+  MetricInput,
+  MetricOptions,
+  NestedNumberArray,
+} from './metrics/metric.js';
+export type { PerplexityOptions } from './metrics/perplexity.js';
+export {
+  createPerplexityFromLossesMetric,
+  createPerplexityMetric,
+  perplexity,
+  perplexityFromLosses,
+} from './metrics/perplexity.js';
+export type {
+  ClassificationAverage,
+  PrecisionRecallF1,
+  PrecisionRecallF1Support,
+  PrecisionRecallF1SupportOptions,
+  PrecisionRecallOptions,
+} from './metrics/precision-recall.js';
+export {
+  createF1Metric,
+  createPrecisionMetric,
+  createPrecisionRecallF1Metric,
+  createPrecisionRecallF1SupportMetric,
+  createRecallMetric,
+  f1Score,
+  precisionRecallF1Support,
+  precisionScore,
+  recallScore,
+} from './metrics/precision-recall.js';
+export {
+  createMeanAbsoluteErrorMetric,
+  createMeanSquaredErrorMetric,
+  createR2ScoreMetric,
+  createRootMeanSquaredErrorMetric,
+  meanAbsoluteError,
+  meanSquaredError,
+  r2Score,
+  rootMeanSquaredError,
+} from './metrics/regression.js';
+export type { RocAucAverage, RocAucOptions } from './metrics/roc-auc.js';
+export { createRocAucMetric, rocAucScore } from './metrics/roc-auc.js';
 export type { ActivationName } from './nn/activations.js';
 export { Activation, gelu, logSoftmax, relu, sigmoid, silu, softmax, tanh } from './nn/activations.js';
 export type { Initializer, KaimingOptions } from './nn/initializers.js';
@@ -80,3 +176,4 @@ export {
 } from './optim/schedules.js';
 export type { RandomGenerator, RandomGeneratorState } from './random/random-generator.js';
 export { createRandomGenerator } from './random/random-generator.js';
+export type { NumericTypedArray } from './typed-arrays.js';

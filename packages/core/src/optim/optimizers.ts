@@ -46,6 +46,8 @@ export interface AdamOptions {
   weightDecay: number;
 }
 
+const adamDefaults = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
 /** Adam's moment update and bias-corrected step, shared by Adam and AdamW. */
 function adamStep(
   p: tf.Tensor,
@@ -71,7 +73,7 @@ function adamStep(
 /** torch.optim.Adam (Kingma & Ba 2015); weightDecay is an L2 term added to the gradient. */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(parameters: Parameters<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(parameters, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, ...options });
+    super(parameters, { ...adamDefaults, weightDecay: 0, ...options });
   }
 
   protected update(
@@ -94,7 +96,7 @@ export class Adam extends Optimizer<AdamOptions> {
  */
 export class AdamW extends Optimizer<AdamOptions> {
   constructor(parameters: Parameters<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(parameters, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-2, ...options });
+    super(parameters, { ...adamDefaults, weightDecay: 1e-2, ...options });
   }
 
   protected update(

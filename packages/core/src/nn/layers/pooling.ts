@@ -17,11 +17,8 @@ function padImage(x: tf.Tensor4D, [padHeight, padWidth]: [number, number], value
   );
 }
 
-/**
- * Max pooling over NHWC images, as torch.nn.MaxPool2d: stride defaults to the kernel size and
- * padding is implicit −∞ (padded positions never win).
- */
-export class MaxPool2d extends Module<[tf.Tensor], tf.Tensor> {
+/** Kernel, stride (default: the kernel) and symmetric padding, as torch's pooling layers take them. */
+abstract class Pool2d extends Module<[tf.Tensor], tf.Tensor> {
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];
@@ -32,7 +29,10 @@ export class MaxPool2d extends Module<[tf.Tensor], tf.Tensor> {
     this.stride = pair(options.stride ?? kernelSize);
     this.padding = pair(options.padding ?? 0);
   }
+}
 
+/** Max pooling over NHWC images, as torch.nn.MaxPool2d: padding is −∞, so it never wins. */
+export class MaxPool2d extends Pool2d {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() =>
       tf.maxPool(
@@ -49,18 +49,7 @@ export class MaxPool2d extends Module<[tf.Tensor], tf.Tensor> {
  * Average pooling over NHWC images, as torch.nn.AvgPool2d with its default count_include_pad:
  * zero padding counts toward each window's average.
  */
-export class AvgPool2d extends Module<[tf.Tensor], tf.Tensor> {
-  readonly kernelSize: [number, number];
-  readonly stride: [number, number];
-  readonly padding: [number, number];
-
-  constructor(kernelSize: Pair, options: { stride?: Pair; padding?: Pair } = {}) {
-    super();
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(options.stride ?? kernelSize);
-    this.padding = pair(options.padding ?? 0);
-  }
-
+export class AvgPool2d extends Pool2d {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() =>
       tf.avgPool(padImage(x as tf.Tensor4D, this.padding, 0), this.kernelSize, this.stride, 'valid'),

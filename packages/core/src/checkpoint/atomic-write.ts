@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Writes a file so that `path` only ever holds the old content or the complete new content:
+ * `write` fills a temporary file in the same directory (same filesystem, so the rename is atomic),
+ * which is fsynced (its data is on disk before the name points at it) and renamed over `path`.
+ * If anything fails the temporary file is removed and the error rethrown; `path` is untouched.
+ */
+export async function writeFileAtomically(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+  const directory = dirname(path);
+  const temporaryPath = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // 'wx' fails rather than truncating if the name somehow exists.
+  const handle = await open(temporaryPath, 'wx');
+  let closed = false;
+  try {
+    await write(handle);
+    await handle.sync();
+    closed = true;
+    await handle.close();
+    await rename(temporaryPath, path);
+  } catch (error) {
+    if (!closed) await handle.close().catch(() => undefined);
+    await rm(temporaryPath, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(directory);
+}
+
+/**
+ * Makes the rename itself durable across a power loss. Best effort: some platforms (Windows)
+ * cannot open a directory, and the file is already complete and in place either way.
+ */
+async function syncDirectory(directory: string): Promise<void> {
+  try {
+    const handle = await open(directory, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Durability of the directory entry is an optimisation here, not a correctness requirement.
+  }
+}
+
+/** Writes all of `bytes` at `position`; one `write` call may write fewer bytes than asked. */
+export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, position + written);
+    written += bytesWritten;
+  }
+}
