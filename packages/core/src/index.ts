@@ -19,6 +19,8 @@ export {
   initBackend,
   listBackends,
 } from './backend/init-backend.js';
+export type { KernelCorrection } from './backend/kernel-corrections.js';
+export { applyKernelCorrections, kernelCorrections } from './backend/kernel-corrections.js';
 export { fillMissingKernels, kernelFills } from './backend/kernel-fills.js';
 export type { KernelFill } from './backend/kernels/kernel-fill.js';
 export type { SafetensorsContents, SafetensorsSaveOptions } from './checkpoint/safetensors-bytes.js';

@@ -1,6 +1,7 @@
 import { TesseraError } from '../errors.js';
 import type { BackendAdapter, BackendCandidate, BackendInfo, BackendName } from './backend-adapter.js';
 import { builtinBackendAdapters } from './builtin-adapters.js';
+import { applyKernelCorrections } from './kernel-corrections.js';
 import { fillMissingKernels } from './kernel-fills.js';
 
 /** The environment variable that picks a backend when no explicit option is given. */
@@ -56,6 +57,7 @@ export function createBackendInitializer(adapters: readonly BackendAdapter[]): B
       selectedBy,
       reason,
       filledKernels: fillMissingKernels(adapter.tfjsBackendName),
+      correctedKernels: applyKernelCorrections(adapter.tfjsBackendName),
       candidates,
     };
     return active;

@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { createRandomGenerator } from '../../random/random-generator.js';
 
-/** A small seeded generator (mulberry32) so every random test case is reproducible. */
+/** Seeded floats in [0, 1) from Tessera's generator, so every random test case is reproducible. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = createRandomGenerator(seed);
+  return () => generator.nextFloat();
 }
 
 export function randomInteger(random: () => number, low: number, high: number): number {
