@@ -178,4 +178,7 @@ export {
 } from './optim/schedules.js';
 export type { RandomGenerator, RandomGeneratorState } from './random/random-generator.js';
 export { createRandomGenerator } from './random/random-generator.js';
+export type { ClassificationTaskOptions } from './task/classification-task.js';
+export { classificationTask } from './task/classification-task.js';
+export type { Task, TaskOutput } from './task/task.js';
 export type { NumericTypedArray } from './typed-arrays.js';

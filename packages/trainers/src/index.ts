@@ -1,7 +1,12 @@
-/**
- * @tessera/trainers: The training loop every Tessera model shares.
- *
- * This package is being built; it exports nothing yet rather than anything unfinished.
- * See the package README for what it will provide.
- */
-export {};
+export type { Callback, EvaluationLogs, StepLogs } from './callback.js';
+export type { CheckpointingOptions } from './callbacks/checkpointing.js';
+export { checkpointing } from './callbacks/checkpointing.js';
+export type { EarlyStoppingOptions } from './callbacks/early-stopping.js';
+export { earlyStopping } from './callbacks/early-stopping.js';
+export { metricsLog } from './callbacks/metrics-log.js';
+export type { ProgressOptions } from './callbacks/progress.js';
+export { formatStepLine, progress } from './callbacks/progress.js';
+export type { CheckpointContents, TrainerPosition } from './checkpoint.js';
+export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+export type { EvaluationResult, FitOptions, TrainerOptions } from './trainer.js';
+export { Trainer } from './trainer.js';

@@ -117,11 +117,14 @@ export function pytorchDefault(fanIn?: number): Initializer {
   };
 }
 
-let globalRandom = createRandomGenerator(0);
+const globalRandom = createRandomGenerator(0);
 
-/** Seeds the generator layers use when not given one, like torch.manual_seed. */
+/**
+ * Seeds the generator layers use when not given one, like torch.manual_seed. It reseeds the one
+ * global generator in place, so layers built earlier (which hold it for dropout) follow too.
+ */
 export function setGlobalSeed(seed: number): void {
-  globalRandom = createRandomGenerator(seed);
+  globalRandom.setState(createRandomGenerator(seed).getState());
 }
 
 /** The generator layers draw initial weights and dropout seeds from by default. */
