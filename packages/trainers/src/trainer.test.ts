@@ -131,7 +131,9 @@ describe('Trainer', () => {
     });
     expect(plain.filter((line) => line.startsWith('step'))).toHaveLength(2);
     expect(plain[0]).toMatch(/^step 2\/4 loss \d+\.\d{4} lr \d\.\d{2}e[-+]\d+ [\d,]+ items\/s eta \d+m\d{2}s\n$/);
-    expect(terminal[0]).toMatch(/^\r\x1b\[K\[=* *\] step 1\/4 /);
+    const clearLine = '\r\u001b[K'; // carriage return, then erase to the end of the line
+    expect(terminal[0]?.startsWith(clearLine)).toBe(true);
+    expect(terminal[0]?.slice(clearLine.length)).toMatch(/^\[=* *\] step 1\/4 /);
     expect(plain.at(-1)).toMatch(/^evaluation at step 4: loss \d+\.\d{4} accuracy \d\.\d{4}\n$/);
     const records = (await readFile(log, 'utf8'))
       .trim()
