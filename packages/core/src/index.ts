@@ -23,6 +23,7 @@ export type { KernelCorrection } from './backend/kernel-corrections.js';
 export { applyKernelCorrections, kernelCorrections } from './backend/kernel-corrections.js';
 export { fillMissingKernels, kernelFills } from './backend/kernel-fills.js';
 export type { KernelFill } from './backend/kernels/kernel-fill.js';
+export { writeFileAtomically, writeTextFileAtomically } from './checkpoint/atomic-write.js';
 export type { SafetensorsContents, SafetensorsSaveOptions } from './checkpoint/safetensors-bytes.js';
 export { deserializeSafetensors, serializeSafetensors } from './checkpoint/safetensors-bytes.js';
 export type {

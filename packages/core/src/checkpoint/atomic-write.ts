@@ -53,3 +53,10 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
     written += bytesWritten;
   }
 }
+
+/** Writes text (UTF-8) atomically; see {@link writeFileAtomically}. */
+export async function writeTextFileAtomically(path: string, text: string): Promise<void> {
+  await writeFileAtomically(path, async (handle) => {
+    await handle.writeFile(text, 'utf8');
+  });
+}
