@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { backendCommand } from './commands/backend.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { infoCommand } from './commands/info.js';
+import { trainCommand } from './commands/train.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -10,5 +13,8 @@ export function createProgram(): Command {
     .description('Tessera: develop models from scratch and fine-tune them on TensorFlow.js')
     .version(version)
     .showHelpAfterError()
+    .addCommand(trainCommand())
+    .addCommand(evaluateCommand())
+    .addCommand(infoCommand())
     .addCommand(backendCommand());
 }

@@ -8,7 +8,8 @@ import { createProgram } from './program.js';
 export async function runCli(argv: readonly string[] = process.argv): Promise<number> {
   try {
     await createProgram().parseAsync([...argv]);
-    return 0;
+    // A command that ends abnormally but cleanly (an interrupted run: 130) sets process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (isTesseraError(error)) {
       console.error(`tessera: ${error.message}`);

@@ -37,6 +37,8 @@ export type { SafetensorsHeader, SafetensorsTensorInfo } from './checkpoint/safe
 export { SAFETENSORS_MAX_HEADER_BYTES } from './checkpoint/safetensors-header.js';
 export type { Collated, CollateFunction, CollateOptions } from './data/collate.js';
 export { createCollate, defaultCollate } from './data/collate.js';
+export type { CsvTable } from './data/csv.js';
+export { parseCsv, readCsv } from './data/csv.js';
 export type { DataLoaderOptions } from './data/data-loader.js';
 export { createDataLoader, DataLoader } from './data/data-loader.js';
 export type {
