@@ -163,7 +163,7 @@ export type { LinearOptions } from './nn/layers/linear.js';
 export { Linear } from './nn/layers/linear.js';
 export type { LayerNormOptions } from './nn/layers/normalization.js';
 export { LayerNorm, RMSNorm } from './nn/layers/normalization.js';
-export { Module } from './nn/module.js';
+export { Module, parameterNameMatcher } from './nn/module.js';
 export type { GradientTransform } from './optim/gradients.js';
 export { clipGradientNorm, computeGradients, globalNorm } from './optim/gradients.js';
 export type { NamedGradients, NamedParameters, OptimizerState, ParameterGroup } from './optim/optimizer.js';

@@ -17,6 +17,19 @@ export type { RunConfig } from './config/run-config.js';
 export { runConfigSchema } from './config/run-config.js';
 export type { TrainFromConfigOptions, TrainFromConfigResult } from './config/train-from-config.js';
 export { evaluateRun, readRunConfig, resumeRun, trainFromConfig } from './config/train-from-config.js';
+export type { CrossValidationOptions, CrossValidationResult } from './cross-validation.js';
+export { crossValidate } from './cross-validation.js';
+export type { GroupRule, LoadPretrainedReport } from './fine-tuning.js';
+export { loadPretrained, parameterGroupsByName, unfreezeSchedule } from './fine-tuning.js';
+export type {
+  SearchDimension,
+  SearchOptions,
+  SearchPoint,
+  SearchResult,
+  SearchSpace,
+  Trial,
+} from './hyperparameter-search.js';
+export { hyperparameterSearch } from './hyperparameter-search.js';
 export type { RunReport } from './report.js';
 export { readMetricsLog, writeRunReport } from './report.js';
 export type { RunDirectory, RunDirectoryOptions } from './run-directory.js';

@@ -49,13 +49,15 @@ export function makeLoader(options: { batchSize?: number; shuffle?: boolean } = 
   });
 }
 
-export function makeTrainer(options: { callbacks?: Callback[]; accumulation?: number; totalSteps?: number } = {}) {
+export function makeTrainer(
+  options: { callbacks?: Callback[]; accumulation?: number; totalSteps?: number; learningRate?: number } = {},
+) {
   setGlobalSeed(11);
   const model = new SmallClassifier();
   return new Trainer({
     model,
     task: classificationTask(),
-    optimizer: new AdamW(model.trainableParameters(), { learningRate: 0.02 }),
+    optimizer: new AdamW(model.trainableParameters(), { learningRate: options.learningRate ?? 0.02 }),
     schedule: cosineWithWarmupSchedule({ warmupSteps: 2, totalSteps: options.totalSteps ?? 12, minimumFactor: 0.1 }),
     gradientTransforms: [clipGradientNorm(1)],
     gradientAccumulationSteps: options.accumulation ?? 1,

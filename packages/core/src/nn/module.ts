@@ -148,7 +148,7 @@ export abstract class Module<Inputs extends unknown[] = [tf.Tensor], Output = tf
   }
 
   private setTrainable(pattern: string | RegExp | undefined, trainable: boolean): string[] {
-    const matches = pattern === undefined ? () => true : nameMatcher(pattern);
+    const matches = pattern === undefined ? () => true : parameterNameMatcher(pattern);
     const changed: string[] = [];
     for (const [name, variable] of this.namedParameters()) {
       if (!matches(name)) continue;
@@ -231,7 +231,11 @@ function join(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}.${name}`;
 }
 
-function nameMatcher(pattern: string | RegExp): (name: string) => boolean {
+/**
+ * A predicate over dotted parameter names: a RegExp, or a glob where `*` matches within one
+ * segment and `**` across segments; a glob also matches every name below a matching prefix.
+ */
+export function parameterNameMatcher(pattern: string | RegExp): (name: string) => boolean {
   if (pattern instanceof RegExp) return (name) => pattern.test(name);
   const source = pattern
     .split('.')
