@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdamW, classificationTask, initBackend, Linear, type tf } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPretrained, parameterGroupsByName, unfreezeSchedule } from './fine-tuning.js';
+import { loadPretrainedWeights, parameterGroupsByName, unfreezeSchedule } from './fine-tuning.js';
 import { makeLoader, makeTrainer, SmallClassifier } from './test-fixtures.js';
 import { Trainer } from './trainer.js';
 
@@ -27,7 +27,7 @@ describe('pretrain → fine-tune', () => {
 
     const model = new SmallClassifier();
     model.replaceModule('head', new Linear(16, 5)); // a new task with five classes
-    const report = await loadPretrained(model, join(directory, 'pretrained'));
+    const report = await loadPretrainedWeights(model, join(directory, 'pretrained'));
     expect(report.loaded.sort()).toEqual(['hidden.bias', 'hidden.weight']);
     expect(report.mismatchedKeys.sort()).toEqual([
       'head.bias (expected [5], got [3])',
@@ -65,9 +65,11 @@ describe('pretrain → fine-tune', () => {
   it('strict loading fails on a different head; a missing checkpoint is a clear error', async () => {
     const model = new SmallClassifier();
     model.replaceModule('head', new Linear(16, 5));
-    await expect(loadPretrained(model, join(directory, 'pretrained'), { strict: true })).rejects.toThrow(
+    await expect(loadPretrainedWeights(model, join(directory, 'pretrained'), { strict: true })).rejects.toThrow(
       /E_STATE_DICT.*shape mismatch/,
     );
-    await expect(loadPretrained(model, join(directory, 'nowhere.safetensors'))).rejects.toThrow(/E_SAFETENSORS_IO/);
+    await expect(loadPretrainedWeights(model, join(directory, 'nowhere.safetensors'))).rejects.toThrow(
+      /E_SAFETENSORS_IO/,
+    );
   });
 });

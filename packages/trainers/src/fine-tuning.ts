@@ -28,7 +28,7 @@ export interface LoadPretrainedReport {
  * `.safetensors` file, a checkpoint directory (its model.safetensors) or a run directory (its
  * last checkpoint). Matching names and shapes are copied; the report lists the rest.
  */
-export async function loadPretrained(
+export async function loadPretrainedWeights(
   model: AnyModule,
   source: string | Record<string, tf.Tensor>,
   options: { strict?: boolean } = {},

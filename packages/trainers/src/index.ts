@@ -20,7 +20,7 @@ export { evaluateRun, readRunConfig, resumeRun, trainFromConfig } from './config
 export type { CrossValidationOptions, CrossValidationResult } from './cross-validation.js';
 export { crossValidate } from './cross-validation.js';
 export type { GroupRule, LoadPretrainedReport } from './fine-tuning.js';
-export { loadPretrained, parameterGroupsByName, unfreezeSchedule } from './fine-tuning.js';
+export { loadPretrainedWeights, parameterGroupsByName, unfreezeSchedule } from './fine-tuning.js';
 export type {
   SearchDimension,
   SearchOptions,

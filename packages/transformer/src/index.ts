@@ -1,7 +1,15 @@
-/**
- * @tessera/transformer: Transformers from tokenizer to generation.
- *
- * This package is being built; it exports nothing yet rather than anything unfinished.
- * See the package README for what it will provide.
- */
-export {};
+export type { AttentionInputs, AttentionOutput, MultiHeadAttentionOptions } from './attention/multi-head-attention.js';
+export { MultiHeadSelfAttention } from './attention/multi-head-attention.js';
+export { Block, FeedForward, GPT } from './gpt/gpt.js';
+export type { GPTConfig, GPTPresetName } from './gpt/gpt-config.js';
+export { gptConfig, gptPresetNames } from './gpt/gpt-config.js';
+export type { GPT2HuggingFaceConfig } from './hugging-face/gpt2.js';
+export {
+  gpt2StateToTessera,
+  gptConfigFromHuggingFace,
+  gptConfigToHuggingFace,
+  tesseraStateToGpt2,
+} from './hugging-face/gpt2.js';
+export type { PretrainedModel } from './hugging-face/pretrained.js';
+export { loadPretrained, savePretrained, supportedModelTypes } from './hugging-face/pretrained.js';
+export { CharacterTokenizer } from './tokenizers/character-tokenizer.js';

@@ -1,0 +1,130 @@
+import {
+  Dropout,
+  type Initializer,
+  Linear,
+  Module,
+  type RandomGenerator,
+  TesseraError,
+  tf,
+  zeros,
+} from '@tessera/core';
+
+export interface MultiHeadAttentionOptions {
+  embeddingSize: number;
+  headCount: number;
+  /** Each position sees only itself and earlier ones (GPT); otherwise every position (BERT). */
+  causal: boolean;
+  /** Dropout on the attention weights and on the output (default 0). */
+  dropout?: number;
+  bias?: boolean;
+  weightInitializer?: Initializer;
+  /** Initialiser of the output projection (GPT-2 scales it down by √(2·layers)). */
+  outputInitializer?: Initializer;
+  random?: RandomGenerator;
+}
+
+export interface AttentionInputs {
+  /** [batch, time]: 1 for real tokens, 0 for padding (keys that are 0 are never attended to). */
+  attentionMask?: tf.Tensor;
+}
+
+export interface AttentionOutput {
+  output: tf.Tensor; // [batch, time, embedding]
+  /** [batch, heads, time, time], present when asked for. */
+  attentionWeights?: tf.Tensor;
+}
+
+/**
+ * Multi-head self-attention (Vaswani et al. 2017) with one fused query/key/value projection.
+ * Written for TensorFlow.js's wasm backend, where matMul with transposed operands and split of
+ * high-rank tensors are slow: the projection is sliced, and keys are transposed explicitly.
+ */
+export class MultiHeadSelfAttention extends Module<[tf.Tensor, AttentionInputs?], tf.Tensor> {
+  readonly queryKeyValue: Linear; // [embedding, 3·embedding]
+  readonly output: Linear; // [embedding, embedding]
+  readonly attentionDropout: Dropout;
+  readonly outputDropout: Dropout;
+  readonly headCount: number;
+  readonly headSize: number;
+  readonly causal: boolean;
+
+  constructor(options: MultiHeadAttentionOptions) {
+    super();
+    const { embeddingSize, headCount } = options;
+    if (embeddingSize % headCount !== 0) {
+      throw new TesseraError(
+        'E_LAYER_CONFIG',
+        `embeddingSize ${embeddingSize} must be divisible by headCount ${headCount}`,
+      );
+    }
+    const linear = (initializer: Initializer | undefined) => ({
+      bias: options.bias !== false,
+      ...(initializer === undefined ? {} : { weightInitializer: initializer, biasInitializer: zeros() }),
+      ...(options.random === undefined ? {} : { random: options.random }),
+    });
+    this.queryKeyValue = this.registerModule(
+      'queryKeyValue',
+      new Linear(embeddingSize, 3 * embeddingSize, linear(options.weightInitializer)),
+    );
+    this.output = this.registerModule(
+      'output',
+      new Linear(embeddingSize, embeddingSize, linear(options.outputInitializer ?? options.weightInitializer)),
+    );
+    const dropoutOptions = options.random === undefined ? {} : { random: options.random };
+    this.attentionDropout = this.registerModule('attentionDropout', new Dropout(options.dropout ?? 0, dropoutOptions));
+    this.outputDropout = this.registerModule('outputDropout', new Dropout(options.dropout ?? 0, dropoutOptions));
+    this.headCount = headCount;
+    this.headSize = embeddingSize / headCount;
+    this.causal = options.causal;
+  }
+
+  forward(x: tf.Tensor, inputs: AttentionInputs = {}): tf.Tensor {
+    return this.attend(x, inputs, false).output;
+  }
+
+  /** Like forward, optionally also returning the attention weights. */
+  attend(x: tf.Tensor, inputs: AttentionInputs = {}, returnAttentionWeights = false): AttentionOutput {
+    const [batch, time, embedding] = x.shape as [number, number, number];
+    const result = tf.tidy(() => {
+      const projected = this.queryKeyValue.forward(x); // [batch, time, 3·embedding]
+      const heads = (offset: number) =>
+        tf.transpose(
+          tf.reshape(tf.slice(projected, [0, 0, offset * embedding], [batch, time, embedding]), [
+            batch,
+            time,
+            this.headCount,
+            this.headSize,
+          ]),
+          [0, 2, 1, 3],
+        ); // [batch, heads, time, headSize]
+      const query = heads(0);
+      const keyTransposed = tf.transpose(heads(1), [0, 1, 3, 2]); // [batch, heads, headSize, time]
+      const value = heads(2);
+      let scores = tf.div(tf.matMul(query, keyTransposed), Math.sqrt(this.headSize)); // [batch, heads, time, time]
+      const mask = this.additiveMask(time, inputs.attentionMask);
+      if (mask !== undefined) scores = tf.add(scores, mask);
+      const weights = tf.softmax(scores, -1);
+      const attended = tf.matMul(this.attentionDropout.forward(weights), value); // [batch, heads, time, headSize]
+      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, time, embedding]);
+      const output = this.outputDropout.forward(this.output.forward(merged));
+      return returnAttentionWeights ? { output, attentionWeights: weights } : { output };
+    });
+    return result;
+  }
+
+  /** 0 where attention is allowed, a large negative number where not: [1|batch, 1, time, time]. */
+  private additiveMask(time: number, attentionMask: tf.Tensor | undefined): tf.Tensor | undefined {
+    const blocked = -1e9; // finite, so a fully masked row gives a uniform softmax rather than NaN
+    let mask: tf.Tensor | undefined;
+    if (this.causal) {
+      const lower = tf.linalg.bandPart(tf.ones([time, time]), -1, 0); // 1 on and below the diagonal
+      mask = tf.reshape(tf.mul(tf.sub(1, lower), blocked), [1, 1, time, time]);
+    }
+    if (attentionMask !== undefined) {
+      const [batch] = attentionMask.shape as [number, number];
+      const padding = tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, 'float32')), blocked), [batch, 1, 1, time]);
+      mask = mask === undefined ? padding : tf.add(mask, padding);
+    }
+    return mask;
+  }
+}

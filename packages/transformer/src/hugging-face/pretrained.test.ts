@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BackendName, initBackend, loadSafetensors, tf } from '@tessera/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPretrained, savePretrained } from './pretrained.js';
+
+/** ../shared beside the repository root (as in CI). */
+const fixture = join(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/fixtures/tiny-gpt2');
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'tessera-hf-'));
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('loadPretrained (Hugging Face GPT-2)', () => {
+  for (const backend of ['wasm', 'cpu'] as BackendName[]) {
+    it(`reproduces the PyTorch reference logits of tiny-gpt2 within 1e-4 (${backend})`, async () => {
+      await initBackend({ backend });
+      const reference = JSON.parse(await readFile(join(fixture, 'reference-logits.json'), 'utf8')) as {
+        input_ids: number[][];
+        logits: number[][][];
+      };
+      const { model } = await loadPretrained(fixture);
+      model.eval();
+      const logits = model.forward(tf.tensor2d(reference.input_ids, undefined, 'int32'));
+      expect(logits.shape).toEqual([2, 20, 101]);
+      const actual = (await logits.array()) as number[][][];
+      let maximum = 0;
+      actual.forEach((sequence, b) =>
+        sequence.forEach((row, t) =>
+          row.forEach((value, v) => {
+            maximum = Math.max(maximum, Math.abs(value - (reference.logits[b]?.[t]?.[v] as number)));
+          }),
+        ),
+      );
+      expect(maximum).toBeLessThan(1e-4);
+      logits.dispose();
+      model.dispose();
+    });
+  }
+
+  it('exports the same layout back: identical tensors under the same names, the same config', async () => {
+    await initBackend({ backend: 'wasm' });
+    const { model, huggingFaceConfig } = await loadPretrained(fixture);
+    const exported = join(directory, 'exported');
+    await savePretrained(model, exported, { huggingFaceConfig });
+    const original = await loadSafetensors(join(fixture, 'model.safetensors'));
+    const copy = await loadSafetensors(join(exported, 'model.safetensors'));
+    expect(Object.keys(copy.tensors).sort()).toEqual(Object.keys(original.tensors).sort());
+    for (const [name, tensor] of Object.entries(original.tensors)) {
+      expect(Array.from(await (copy.tensors[name] as tf.Tensor).data()), name).toEqual(Array.from(await tensor.data()));
+    }
+    expect(JSON.parse(await readFile(join(exported, 'config.json'), 'utf8'))).toEqual(
+      JSON.parse(await readFile(join(fixture, 'config.json'), 'utf8')),
+    );
+    model.dispose();
+  });
+
+  it('an unsupported model_type names the supported ones', async () => {
+    const { writeFile, mkdir } = await import('node:fs/promises');
+    await mkdir(join(directory, 'llama'), { recursive: true });
+    await writeFile(join(directory, 'llama', 'config.json'), JSON.stringify({ model_type: 'llama' }));
+    await expect(loadPretrained(join(directory, 'llama'))).rejects.toThrow(
+      'E_HF_MODEL_TYPE: model_type "llama" is not supported; supported model types: gpt2',
+    );
+  });
+});
