@@ -1,5 +1,16 @@
-export type { AttentionInputs, AttentionOutput, MultiHeadAttentionOptions } from './attention/multi-head-attention.js';
+export type {
+  AttentionInputs,
+  AttentionOutput,
+  KeyValueCache,
+  MultiHeadAttentionOptions,
+} from './attention/multi-head-attention.js';
 export { MultiHeadSelfAttention } from './attention/multi-head-attention.js';
+export type { GenerationOptions } from './generation/generate.js';
+export { generate } from './generation/generate.js';
+export type { SamplingOptions } from './generation/sampling.js';
+export { sampleToken } from './generation/sampling.js';
+export type { LanguageModelingExample } from './gpt/causal-language-modeling.js';
+export { causalLanguageModelingTask, languageModelingDataset } from './gpt/causal-language-modeling.js';
 export { Block, FeedForward, GPT } from './gpt/gpt.js';
 export type { GPTConfig, GPTPresetName } from './gpt/gpt-config.js';
 export { gptConfig, gptPresetNames } from './gpt/gpt-config.js';

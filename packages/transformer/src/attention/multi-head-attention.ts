@@ -28,6 +28,13 @@ export interface AttentionInputs {
   attentionMask?: tf.Tensor;
 }
 
+/** Keys and values of the positions seen so far, per layer, for incremental decoding. */
+// A type, not an interface, so it is a tf.TensorContainer (tidy can return it).
+export type KeyValueCache = {
+  key: tf.Tensor; // [batch, heads, past, headSize]
+  value: tf.Tensor; // [batch, heads, past, headSize]
+};
+
 export interface AttentionOutput {
   output: tf.Tensor; // [batch, time, embedding]
   /** [batch, heads, time, time], present when asked for. */
@@ -110,6 +117,43 @@ export class MultiHeadSelfAttention extends Module<[tf.Tensor, AttentionInputs?]
       return returnAttentionWeights ? { output, attentionWeights: weights } : { output };
     });
     return result;
+  }
+
+  /**
+   * Causal attention for new positions given the cache of earlier ones: x [batch, new, embedding]
+   * attends to the cached keys and values plus its own. Returns the output for the new positions
+   * and the extended cache (the caller disposes the old one). Equals running forward on the
+   * whole sequence and keeping the last `new` rows.
+   */
+  attendIncremental(x: tf.Tensor, cache: KeyValueCache | undefined): { output: tf.Tensor; cache: KeyValueCache } {
+    if (!this.causal) throw new TesseraError('E_ATTENTION_CACHE', 'a key/value cache is for causal attention');
+    const [batch, fresh, embedding] = x.shape as [number, number, number];
+    return tf.tidy(() => {
+      const projected = this.queryKeyValue.forward(x); // [batch, new, 3·embedding]
+      const heads = (offset: number) =>
+        tf.transpose(
+          tf.reshape(tf.slice(projected, [0, 0, offset * embedding], [batch, fresh, embedding]), [
+            batch,
+            fresh,
+            this.headCount,
+            this.headSize,
+          ]),
+          [0, 2, 1, 3],
+        ); // [batch, heads, new, headSize]
+      const key = cache === undefined ? heads(1) : tf.concat([cache.key, heads(1)], 2); // [batch, heads, total, headSize]
+      const value = cache === undefined ? heads(2) : tf.concat([cache.value, heads(2)], 2);
+      const total = key.shape[2] as number;
+      const past = total - fresh;
+      let scores = tf.div(tf.matMul(heads(0), tf.transpose(key, [0, 1, 3, 2])), Math.sqrt(this.headSize)); // [batch, heads, new, total]
+      if (fresh > 1) {
+        // New query i sits at position past + i and may see keys 0 … past + i.
+        const allowed = tf.linalg.bandPart(tf.ones([fresh, total]), -1, past);
+        scores = tf.add(scores, tf.reshape(tf.mul(tf.sub(1, allowed), -1e9), [1, 1, fresh, total]));
+      }
+      const attended = tf.matMul(tf.softmax(scores, -1), value); // [batch, heads, new, headSize]
+      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, fresh, embedding]);
+      return { output: this.output.forward(merged), cache: { key, value } };
+    });
   }
 
   /** 0 where attention is allowed, a large negative number where not: [1|batch, 1, time, time]. */

@@ -13,7 +13,7 @@ import {
   tf,
   zeros,
 } from '@tessera/core';
-import { MultiHeadSelfAttention } from '../attention/multi-head-attention.js';
+import { type KeyValueCache, MultiHeadSelfAttention } from '../attention/multi-head-attention.js';
 import type { GPTConfig } from './gpt-config.js';
 
 /** The position-wise feed-forward network: expand ×4, GELU, project back. */
@@ -93,6 +93,16 @@ export class Block extends Module<[tf.Tensor], tf.Tensor> {
       return tf.add(afterAttention, this.feedForward.forward(this.feedForwardNorm.forward(afterAttention)));
     });
   }
+
+  /** forward for new positions, reading and extending the block's key/value cache. */
+  forwardIncremental(x: tf.Tensor, cache: KeyValueCache | undefined): { output: tf.Tensor; cache: KeyValueCache } {
+    return tf.tidy(() => {
+      const attention = this.attention.attendIncremental(this.attentionNorm.forward(x), cache);
+      const afterAttention = tf.add(x, attention.output);
+      const output = tf.add(afterAttention, this.feedForward.forward(this.feedForwardNorm.forward(afterAttention)));
+      return { output, cache: attention.cache };
+    });
+  }
 }
 
 /**
@@ -149,12 +159,45 @@ export class GPT extends Module<[tf.Tensor], tf.Tensor> {
   }
 
   forward(ids: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.languageModelHead(this.hiddenStates(ids)));
+  }
+
+  /** Tied head: logits = h · Wₜₒₖₑₙᵀ, the transpose explicit (transposed matMul is slow on wasm). */
+  private languageModelHead(hidden: tf.Tensor): tf.Tensor {
+    const [batch, time, embedding] = hidden.shape as [number, number, number];
+    const logits = tf.matMul(tf.reshape(hidden, [batch * time, embedding]), tf.transpose(this.tokenEmbedding.weight));
+    return tf.reshape(logits, [batch, time, this.config.vocabularySize]); // [batch, time, vocabulary]
+  }
+
+  /**
+   * Logits for new tokens [batch, new] given per-block caches of the earlier ones (undefined to
+   * start); returns them with the extended caches, which the caller owns. Equal to forward on the
+   * whole sequence (its last `new` positions) without recomputing the past.
+   */
+  forwardIncremental(
+    ids: tf.Tensor,
+    caches: KeyValueCache[] | undefined,
+  ): { logits: tf.Tensor; caches: KeyValueCache[] } {
+    const past = caches?.[0]?.key.shape[2] ?? 0;
+    const [, fresh] = ids.shape as [number, number];
+    if (past + fresh > this.config.blockSize) {
+      throw new TesseraError(
+        'E_GPT_INPUT',
+        `sequence length ${past + fresh} exceeds the block size ${this.config.blockSize}`,
+      );
+    }
     return tf.tidy(() => {
-      const hidden = this.hiddenStates(ids);
-      const [batch, time, embedding] = hidden.shape as [number, number, number];
-      // Tied head: logits = h · Wₜₒₖₑₙᵀ, with the transpose explicit (transposed matMul is slow on wasm).
-      const logits = tf.matMul(tf.reshape(hidden, [batch * time, embedding]), tf.transpose(this.tokenEmbedding.weight));
-      return tf.reshape(logits, [batch, time, this.config.vocabularySize]);
+      const positions = tf.range(past, past + fresh, 1, 'int32');
+      let x = tf.add(this.tokenEmbedding.forward(ids), this.positionEmbedding.forward(positions));
+      const next: KeyValueCache[] = [];
+      let index = 0;
+      for (const block of this.blocks) {
+        const result = block.forwardIncremental(x, caches?.[index]);
+        x = result.output;
+        next.push(result.cache);
+        index += 1;
+      }
+      return { logits: this.languageModelHead(this.finalNorm.forward(x)), caches: next };
     });
   }
 }
