@@ -23,4 +23,9 @@ export {
 } from './hugging-face/gpt2.js';
 export type { PretrainedModel } from './hugging-face/pretrained.js';
 export { loadPretrained, savePretrained, supportedModelTypes } from './hugging-face/pretrained.js';
+export { byteToCharacter, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE } from './tokenizers/byte-level.js';
+export type { ByteLevelBPEOptions } from './tokenizers/byte-level-bpe-tokenizer.js';
+export { ByteLevelBPETokenizer, parseMerges } from './tokenizers/byte-level-bpe-tokenizer.js';
 export { CharacterTokenizer } from './tokenizers/character-tokenizer.js';
+export type { TrainByteLevelBPEOptions } from './tokenizers/train-byte-level-bpe.js';
+export { trainByteLevelBPE } from './tokenizers/train-byte-level-bpe.js';
