@@ -23,9 +23,39 @@ export {
 } from './hugging-face/gpt2.js';
 export type { PretrainedModel } from './hugging-face/pretrained.js';
 export { loadPretrained, savePretrained, supportedModelTypes } from './hugging-face/pretrained.js';
+export type { LoRAOptions, LoRATarget } from './lora/apply-lora.js';
+export { applyLoRA, DEFAULT_LORA_TARGETS, loraModules, mergeLoRA, unloadLoRA, unmergeLoRA } from './lora/apply-lora.js';
+export type { LoRALinearOptions } from './lora/lora-linear.js';
+export { LoRAAdapter, LoRALinear, validateLoRAOptions } from './lora/lora-linear.js';
+export { loadLoRAStateDict, loraStateDict } from './lora/lora-state-dict.js';
+export type { BertBasicTokenizerOptions } from './tokenizers/bert-basic-tokenizer.js';
+export {
+  BertBasicTokenizer,
+  isCjkCharacter,
+  isControlCharacter,
+  isPunctuationCharacter,
+  isWhitespaceCharacter,
+} from './tokenizers/bert-basic-tokenizer.js';
+export type {
+  BertBatchEncodeOptions,
+  BertBatchEncoding,
+  BertEncodeOptions,
+  BertEncoding,
+  TruncationStrategy,
+} from './tokenizers/bert-encoding.js';
+export type {
+  BertDecodeOptions,
+  BertSpecialTokens,
+  BertTokenizerJSON,
+  BertTokenizerOptions,
+} from './tokenizers/bert-tokenizer.js';
+export { BertTokenizer, defaultBertSpecialTokens } from './tokenizers/bert-tokenizer.js';
 export { byteToCharacter, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE } from './tokenizers/byte-level.js';
 export type { ByteLevelBPEOptions } from './tokenizers/byte-level-bpe-tokenizer.js';
 export { ByteLevelBPETokenizer, parseMerges } from './tokenizers/byte-level-bpe-tokenizer.js';
 export { CharacterTokenizer } from './tokenizers/character-tokenizer.js';
 export type { TrainByteLevelBPEOptions } from './tokenizers/train-byte-level-bpe.js';
 export { trainByteLevelBPE } from './tokenizers/train-byte-level-bpe.js';
+export type { WordPieceTokenizerOptions } from './tokenizers/wordpiece-tokenizer.js';
+export { WordPieceTokenizer } from './tokenizers/wordpiece-tokenizer.js';
+export { parseWordPieceVocabulary, readWordPieceVocabulary } from './tokenizers/wordpiece-vocabulary.js';

@@ -76,6 +76,33 @@ export abstract class Module<Inputs extends unknown[] = [tf.Tensor], Output = tf
     return module;
   }
 
+  /**
+   * Puts `module` at the dotted `path` below this one (`blocks.0.attention.queryKeyValue`) and
+   * returns the module that was there, NOT disposed: unlike replaceModule the caller owns it, so a
+   * wrapper can keep it inside the new module (LoRA wraps a Linear this way) or put it back later.
+   * The parent's fields and arrays that held the old child (the `readonly head = …` convention,
+   * ModuleList's and Sequential's item lists) are pointed at the new one, so forward uses it.
+   */
+  swapModule(path: string, module: Module<never[], unknown>): Module<never[], unknown> {
+    const names = path.split('.');
+    const childOf = (parent: Module<never[], unknown>, name: string): Module<never[], unknown> => {
+      const child = parent.children.get(name);
+      if (child !== undefined) return child;
+      const children = [...parent.children.keys()].join(', ') || 'none';
+      throw new TesseraError('E_MODULE_CHILD', `no module at '${path}': '${name}' is not among [${children}]`);
+    };
+    const last = names.pop() as string;
+    const parent = names.reduce(childOf, this as unknown as Module<never[], unknown>);
+    const previous = childOf(parent, last);
+    parent.children.set(last, module);
+    for (const [field, value] of Object.entries(parent)) {
+      if (value === previous) (parent as unknown as Record<string, unknown>)[field] = module;
+      if (!Array.isArray(value)) continue;
+      for (let index = 0; index < value.length; index++) if (value[index] === previous) value[index] = module;
+    }
+    return previous;
+  }
+
   private assertFreeName(name: string): void {
     if (name === '' || name.includes('.')) {
       throw new TesseraError('E_MODULE_NAME', `'${name}' is not a valid name: use a non-empty name without dots`);
