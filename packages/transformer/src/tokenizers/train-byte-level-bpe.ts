@@ -46,13 +46,13 @@ export function trainByteLevelBPE(texts: Iterable<string>, options: TrainByteLev
       const pair = key(symbols[i] as string, symbols[i + 1] as string);
       pairCounts.set(pair, (pairCounts.get(pair) ?? 0) + sign * (counts[index] as number));
       if (sign > 0) {
-        let containing = pairWords.get(pair);
-        if (containing === undefined) pairWords.set(pair, (containing = new Set()));
+        const containing = pairWords.get(pair) ?? new Set<number>();
         containing.add(index);
+        pairWords.set(pair, containing);
       }
     }
   };
-  words.forEach((_, index) => addPairs(index, 1));
+  for (let index = 0; index < words.length; index++) addPairs(index, 1);
 
   const merges: Array<[string, string]> = [];
   while (alphabetSize + merges.length < options.vocabularySize) {
