@@ -5,6 +5,16 @@ export type {
   MultiHeadAttentionOptions,
 } from './attention/multi-head-attention.js';
 export { MultiHeadSelfAttention } from './attention/multi-head-attention.js';
+export type { BertInputs } from './bert/bert.js';
+export { Bert, BertForMaskedLanguageModeling, BertForSequenceClassification, BertLayer } from './bert/bert.js';
+export type { BertConfig, BertPresetName } from './bert/bert-config.js';
+export { bertConfig } from './bert/bert-config.js';
+export type {
+  MaskedLanguageModelingBatch,
+  MaskingOptions,
+  SequenceClassificationBatch,
+} from './bert/masked-language-modeling.js';
+export { maskedLanguageModelingTask, maskTokens, sequenceClassificationTask } from './bert/masked-language-modeling.js';
 export type { GenerationOptions } from './generation/generate.js';
 export { generate } from './generation/generate.js';
 export type { SamplingOptions } from './generation/sampling.js';
