@@ -85,35 +85,47 @@ export class MultiHeadSelfAttention extends Module<[tf.Tensor, AttentionInputs?]
     this.causal = options.causal;
   }
 
+  /** Slice `offset` (0 query, 1 key, 2 value) of the fused projection into heads: [batch, heads, time, headSize]. */
+  private heads(projected: tf.Tensor, offset: number): tf.Tensor {
+    const [batch, time, fused] = projected.shape as [number, number, number];
+    const embedding = fused / 3;
+    return tf.transpose(
+      tf.reshape(tf.slice(projected, [0, 0, offset * embedding], [batch, time, embedding]), [
+        batch,
+        time,
+        this.headCount,
+        this.headSize,
+      ]),
+      [0, 2, 1, 3],
+    );
+  }
+
+  /** Heads [batch, heads, time, headSize] back to [batch, time, embedding], through the output projection. */
+  private mergeHeads(attended: tf.Tensor): tf.Tensor {
+    const [batch, , time] = attended.shape as [number, number, number, number];
+    return this.output.forward(
+      tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, time, this.headCount * this.headSize]),
+    );
+  }
+
   forward(x: tf.Tensor, inputs: AttentionInputs = {}): tf.Tensor {
     return this.attend(x, inputs, false).output;
   }
 
   /** Like forward, optionally also returning the attention weights. */
   attend(x: tf.Tensor, inputs: AttentionInputs = {}, returnAttentionWeights = false): AttentionOutput {
-    const [batch, time, embedding] = x.shape as [number, number, number];
+    const time = x.shape[1] as number;
     const result = tf.tidy(() => {
       const projected = this.queryKeyValue.forward(x); // [batch, time, 3·embedding]
-      const heads = (offset: number) =>
-        tf.transpose(
-          tf.reshape(tf.slice(projected, [0, 0, offset * embedding], [batch, time, embedding]), [
-            batch,
-            time,
-            this.headCount,
-            this.headSize,
-          ]),
-          [0, 2, 1, 3],
-        ); // [batch, heads, time, headSize]
-      const query = heads(0);
-      const keyTransposed = tf.transpose(heads(1), [0, 1, 3, 2]); // [batch, heads, headSize, time]
-      const value = heads(2);
+      const query = this.heads(projected, 0); // [batch, heads, time, headSize]
+      const keyTransposed = tf.transpose(this.heads(projected, 1), [0, 1, 3, 2]); // [batch, heads, headSize, time]
+      const value = this.heads(projected, 2);
       let scores = tf.div(tf.matMul(query, keyTransposed), Math.sqrt(this.headSize)); // [batch, heads, time, time]
       const mask = this.additiveMask(time, inputs.attentionMask);
       if (mask !== undefined) scores = tf.add(scores, mask);
       const weights = tf.softmax(scores, -1);
       const attended = tf.matMul(this.attentionDropout.forward(weights), value); // [batch, heads, time, headSize]
-      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, time, embedding]);
-      const output = this.outputDropout.forward(this.output.forward(merged));
+      const output = this.outputDropout.forward(this.mergeHeads(attended));
       return returnAttentionWeights ? { output, attentionWeights: weights } : { output };
     });
     return result;
@@ -127,32 +139,26 @@ export class MultiHeadSelfAttention extends Module<[tf.Tensor, AttentionInputs?]
    */
   attendIncremental(x: tf.Tensor, cache: KeyValueCache | undefined): { output: tf.Tensor; cache: KeyValueCache } {
     if (!this.causal) throw new TesseraError('E_ATTENTION_CACHE', 'a key/value cache is for causal attention');
-    const [batch, fresh, embedding] = x.shape as [number, number, number];
+    const fresh = x.shape[1] as number;
     return tf.tidy(() => {
       const projected = this.queryKeyValue.forward(x); // [batch, new, 3·embedding]
-      const heads = (offset: number) =>
-        tf.transpose(
-          tf.reshape(tf.slice(projected, [0, 0, offset * embedding], [batch, fresh, embedding]), [
-            batch,
-            fresh,
-            this.headCount,
-            this.headSize,
-          ]),
-          [0, 2, 1, 3],
-        ); // [batch, heads, new, headSize]
-      const key = cache === undefined ? heads(1) : tf.concat([cache.key, heads(1)], 2); // [batch, heads, total, headSize]
-      const value = cache === undefined ? heads(2) : tf.concat([cache.value, heads(2)], 2);
+      const newKey = this.heads(projected, 1); // [batch, heads, new, headSize]
+      const newValue = this.heads(projected, 2);
+      const key = cache === undefined ? newKey : tf.concat([cache.key, newKey], 2); // [batch, heads, total, headSize]
+      const value = cache === undefined ? newValue : tf.concat([cache.value, newValue], 2);
       const total = key.shape[2] as number;
       const past = total - fresh;
-      let scores = tf.div(tf.matMul(heads(0), tf.transpose(key, [0, 1, 3, 2])), Math.sqrt(this.headSize)); // [batch, heads, new, total]
+      let scores = tf.div(
+        tf.matMul(this.heads(projected, 0), tf.transpose(key, [0, 1, 3, 2])),
+        Math.sqrt(this.headSize),
+      ); // [batch, heads, new, total]
       if (fresh > 1) {
         // New query i sits at position past + i and may see keys 0 … past + i.
         const allowed = tf.linalg.bandPart(tf.ones([fresh, total]), -1, past);
         scores = tf.add(scores, tf.reshape(tf.mul(tf.sub(1, allowed), -1e9), [1, 1, fresh, total]));
       }
       const attended = tf.matMul(tf.softmax(scores, -1), value); // [batch, heads, new, headSize]
-      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, fresh, embedding]);
-      return { output: this.output.forward(merged), cache: { key, value } };
+      return { output: this.mergeHeads(attended), cache: { key, value } };
     });
   }
 

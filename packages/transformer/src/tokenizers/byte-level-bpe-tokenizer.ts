@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TesseraError, writeTextFileAtomically } from '@tessera/core';
-import { byteToCharacter, characterToByte, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE } from './byte-level.js';
+import { byteToCharacter, characterToByte, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE, mergePair } from './byte-level.js';
 
 export interface ByteLevelBPEOptions {
   /** Tokens matched whole in the input and never split (e.g. `<|endoftext|>`); they must be in the vocabulary. */
@@ -135,16 +135,7 @@ export class ByteLevelBPETokenizer {
         }
       }
       if (best < 0) break;
-      const left = symbols[best] as string;
-      const right = symbols[best + 1] as string;
-      const merged: string[] = [];
-      for (let i = 0; i < symbols.length; i++) {
-        if (i < symbols.length - 1 && symbols[i] === left && symbols[i + 1] === right) {
-          merged.push(left + right);
-          i++;
-        } else merged.push(symbols[i] as string);
-      }
-      symbols = merged;
+      symbols = mergePair(symbols, symbols[best] as string, symbols[best + 1] as string);
     }
     const ids = symbols.map((symbol) => {
       const id = this.ids.get(symbol);

@@ -1,5 +1,5 @@
 import { TesseraError } from '@tessera/core';
-import { byteToCharacter, encodeWtf8, GPT2_PRETOKENIZE } from './byte-level.js';
+import { byteToCharacter, encodeWtf8, GPT2_PRETOKENIZE, mergePair } from './byte-level.js';
 import { ByteLevelBPETokenizer } from './byte-level-bpe-tokenizer.js';
 
 export interface TrainByteLevelBPEOptions {
@@ -70,14 +70,7 @@ export function trainByteLevelBPE(texts: Iterable<string>, options: TrainByteLev
     for (const index of pairWords.get(best) ?? []) {
       const symbols = words[index] as string[];
       addPairs(index, -1);
-      const merged: string[] = [];
-      for (let i = 0; i < symbols.length; i++) {
-        if (i < symbols.length - 1 && symbols[i] === left && symbols[i + 1] === right) {
-          merged.push(left + right);
-          i++;
-        } else merged.push(symbols[i] as string);
-      }
-      words[index] = merged;
+      words[index] = mergePair(symbols, left, right);
       addPairs(index, 1);
     }
     pairCounts.delete(best);
