@@ -64,3 +64,22 @@ describe('loadPretrained (Hugging Face GPT-2)', () => {
     );
   });
 });
+
+describe('tokenizer files', () => {
+  it('loads vocab.json + merges.txt beside the weights, and savePretrained writes them back', async () => {
+    const { copyFile, mkdir } = await import('node:fs/promises');
+    const withTokenizer = join(directory, 'with-tokenizer');
+    await mkdir(withTokenizer, { recursive: true });
+    for (const file of ['config.json', 'model.safetensors'])
+      await copyFile(join(fixture, file), join(withTokenizer, file));
+    for (const file of ['vocab.json', 'merges.txt'])
+      await copyFile(join(fixture, '../gpt2-tokenizer', file), join(withTokenizer, file));
+    const { model, tokenizer, huggingFaceConfig } = await loadPretrained(withTokenizer);
+    expect(tokenizer?.encode('Hello world')).toEqual([15496, 995]);
+    const copy = join(directory, 'with-tokenizer-copy');
+    await savePretrained(model, copy, { huggingFaceConfig, ...(tokenizer === undefined ? {} : { tokenizer }) });
+    expect((await loadPretrained(copy)).tokenizer?.encode('Hello world')).toEqual([15496, 995]);
+    expect((await loadPretrained(fixture)).tokenizer).toBeUndefined();
+    model.dispose();
+  });
+});

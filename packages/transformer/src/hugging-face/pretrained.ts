@@ -1,7 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSafetensors, saveSafetensors, TesseraError, tf, writeTextFileAtomically } from '@tessera/core';
 import { GPT } from '../gpt/gpt.js';
+import { ByteLevelBPETokenizer } from '../tokenizers/byte-level-bpe-tokenizer.js';
 import {
   type GPT2HuggingFaceConfig,
   gpt2StateToTessera,
@@ -16,10 +17,29 @@ export interface PretrainedModel {
   model: GPT;
   /** The directory's config.json as read, kept so an export writes it back unchanged. */
   huggingFaceConfig: Record<string, unknown>;
+  /** The directory's tokenizer, when it has `tokenizer.json` or `vocab.json` + `merges.txt`. */
+  tokenizer: ByteLevelBPETokenizer | undefined;
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** tokenizer.json if present (it is the complete description), else vocab.json + merges.txt. */
+async function loadTokenizer(directory: string): Promise<ByteLevelBPETokenizer | undefined> {
+  if (await exists(join(directory, 'tokenizer.json')))
+    return ByteLevelBPETokenizer.fromTokenizerJson(join(directory, 'tokenizer.json'));
+  if ((await exists(join(directory, 'vocab.json'))) && (await exists(join(directory, 'merges.txt')))) {
+    return ByteLevelBPETokenizer.fromFiles(join(directory, 'vocab.json'), join(directory, 'merges.txt'));
+  }
+  return undefined;
 }
 
 /**
- * Loads a Hugging Face model directory (`config.json` + `model.safetensors`) into a Tessera model:
+ * Loads a Hugging Face model directory (`config.json` + `model.safetensors`, and the tokenizer
+ * files when present) into a Tessera model:
  * GPT-2 for now. The weights are checked against the architecture by name and shape (strict), so
  * a mismatched checkpoint fails with every differing name listed.
  */
@@ -52,7 +72,7 @@ export async function loadPretrained(directory: string): Promise<PretrainedModel
   } finally {
     tf.dispose(Object.values(tensors));
   }
-  return { model, huggingFaceConfig };
+  return { model, huggingFaceConfig, tokenizer: await loadTokenizer(directory) };
 }
 
 /**
@@ -63,7 +83,7 @@ export async function loadPretrained(directory: string): Promise<PretrainedModel
 export async function savePretrained(
   model: GPT,
   directory: string,
-  options: { huggingFaceConfig?: Record<string, unknown> } = {},
+  options: { huggingFaceConfig?: Record<string, unknown>; tokenizer?: ByteLevelBPETokenizer } = {},
 ): Promise<void> {
   await mkdir(directory, { recursive: true });
   const config = gptConfigToHuggingFace(
@@ -74,4 +94,5 @@ export async function savePretrained(
     metadata: { format: 'pt' },
   });
   await writeTextFileAtomically(join(directory, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  if (options.tokenizer !== undefined) await options.tokenizer.save(directory);
 }
