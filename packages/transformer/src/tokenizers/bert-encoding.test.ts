@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { googleVocabulary, huggingFaceVocabulary } from './bert-test-vocabularies.js';
 import { BertTokenizer } from './bert-tokenizer.js';
 
 // Expected ids follow from the layout and truncation rules of Hugging Face's BertTokenizer
 // (build_inputs_with_special_tokens, create_token_type_ids_from_sequences, truncate_sequences, pad).
-// The vocabulary of Google BERT's tokenization_test.py, which has no [PAD] or [MASK].
-const googleVocabulary = ['[UNK]', '[CLS]', '[SEP]', 'want', '##want', '##ed', 'wa', 'un', 'runn', '##ing', ','];
-// The vocabulary of Hugging Face's BertTokenizationTest.setUp: [CLS]=1, [SEP]=2, [PAD]=3, [MASK]=4.
-const huggingFaceVocabulary = [
-  '[UNK]',
-  '[CLS]',
-  '[SEP]',
-  '[PAD]',
-  '[MASK]',
-  'want',
-  '##want',
-  '##ed',
-  'wa',
-  'un',
-  'runn',
-  '##ing',
-  ',',
-  'low',
-  'lowest',
-];
 const [CLS, SEP, PAD, MASK] = [1, 2, 3, 4];
 const [un, hashWant, hashEd, runn, hashIng, comma] = [9, 6, 7, 10, 11, 12];
 

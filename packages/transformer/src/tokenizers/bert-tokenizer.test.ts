@@ -2,28 +2,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { googleVocabulary, huggingFaceVocabulary } from './bert-test-vocabularies.js';
 import { BertTokenizer } from './bert-tokenizer.js';
-
-// The vocabulary of Google BERT's tokenization_test.py test_full_tokenizer ...
-const googleVocabulary = ['[UNK]', '[CLS]', '[SEP]', 'want', '##want', '##ed', 'wa', 'un', 'runn', '##ing', ','];
-// ... and of Hugging Face's BertTokenizationTest.setUp: [CLS]=1, [SEP]=2, [PAD]=3, [MASK]=4.
-const huggingFaceVocabulary = [
-  '[UNK]',
-  '[CLS]',
-  '[SEP]',
-  '[PAD]',
-  '[MASK]',
-  'want',
-  '##want',
-  '##ed',
-  'wa',
-  'un',
-  'runn',
-  '##ing',
-  ',',
-  'low',
-  'lowest',
-];
 
 let directory: string;
 beforeAll(async () => {
