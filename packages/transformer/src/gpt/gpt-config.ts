@@ -9,7 +9,7 @@ export interface GPTConfig {
   headCount: number;
   embeddingSize: number;
   dropout: number;
-  /** Biases in Linear layers and LayerNorms (GPT-2: true). */
+  /** Biases in Linear layers and LayerNorms (GPT-2: true; nanoGPT's train.py default: false). */
   bias: boolean;
   /** 'gelu-tanh' is GPT-2's approximation (Hugging Face's 'gelu_new'); nanoGPT uses exact 'gelu'. */
   activation: 'gelu' | 'gelu-tanh';
@@ -26,7 +26,7 @@ const presets: Record<GPTPresetName, Omit<GPTConfig, 'vocabularySize'> & { vocab
     headCount: 4,
     embeddingSize: 128,
     dropout: 0,
-    bias: true,
+    bias: false,
     activation: 'gelu',
     layerNormEpsilon: 1e-5,
   },
@@ -37,7 +37,7 @@ const presets: Record<GPTPresetName, Omit<GPTConfig, 'vocabularySize'> & { vocab
     headCount: 6,
     embeddingSize: 384,
     dropout: 0.2,
-    bias: true,
+    bias: false,
     activation: 'gelu',
     layerNormEpsilon: 1e-5,
   },

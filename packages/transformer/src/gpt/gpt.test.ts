@@ -14,6 +14,7 @@ const tiny = gptConfig('nanogpt-baby', {
   layerCount: 2,
   headCount: 2,
   embeddingSize: 16,
+  bias: true,
 });
 
 describe('MultiHeadSelfAttention', () => {
@@ -61,6 +62,10 @@ describe('GPT', () => {
     // nanoGPT's parameter count for this shape: embeddings + 2 blocks + final norm (head tied).
     const perBlock = 2 * (2 * 16) + (16 * 48 + 48) + (16 * 16 + 16) + (16 * 64 + 64) + (64 * 16 + 16);
     expect(a.parameterCount()).toBe(11 * 16 + 8 * 16 + 2 * perBlock + 2 * 16);
+    // nanoGPT's baby GPT (bias=False) prints 0.80M: 795,904 without the position embeddings.
+    const baby = new GPT(gptConfig('nanogpt-baby', { vocabularySize: 65 }), { random: createRandomGenerator(5) });
+    expect(baby.parameterCount() - 64 * 128).toBe(795904);
+    baby.dispose();
   });
 
   it('learns to continue a repeating sequence; memory is flat over the training steps', () => {

@@ -34,6 +34,7 @@ const tiny = gptConfig('nanogpt-baby', {
   layerCount: 2,
   headCount: 2,
   embeddingSize: 32,
+  bias: true,
 });
 // Created once the backend is ready (a module-level tensor would be made before initBackend).
 let ids: tf.Tensor2D;
