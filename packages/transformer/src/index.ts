@@ -24,6 +24,17 @@ export { causalLanguageModelingTask, languageModelingDataset } from './gpt/causa
 export { Block, FeedForward, GPT } from './gpt/gpt.js';
 export type { GPTConfig, GPTPresetName } from './gpt/gpt-config.js';
 export { gptConfig, gptPresetNames } from './gpt/gpt-config.js';
+export type {
+  AnyBertModel,
+  BertArchitecture,
+  BertHuggingFaceConfig,
+  BertModelFor,
+} from './hugging-face/bert.js';
+export { bertArchitectures, bertConfigFromHuggingFace, bertConfigToHuggingFace } from './hugging-face/bert.js';
+export type { BertLoadOptions } from './hugging-face/bert-pretrained.js';
+export { loadBertTokenizer, saveBertTokenizer } from './hugging-face/bert-tokenizer-files.js';
+export type { BertStateConversion } from './hugging-face/bert-weights.js';
+export { bertStateToTessera, tesseraStateToBert } from './hugging-face/bert-weights.js';
 export type { GPT2HuggingFaceConfig } from './hugging-face/gpt2.js';
 export {
   gpt2StateToTessera,
@@ -31,7 +42,13 @@ export {
   gptConfigToHuggingFace,
   tesseraStateToGpt2,
 } from './hugging-face/gpt2.js';
-export type { PretrainedModel } from './hugging-face/pretrained.js';
+export type {
+  LoadPretrainedOptions,
+  PretrainedBert,
+  PretrainedGPT2,
+  PretrainedModel,
+  SupportedModelType,
+} from './hugging-face/pretrained.js';
 export { loadPretrained, savePretrained, supportedModelTypes } from './hugging-face/pretrained.js';
 export type { LoRAOptions, LoRATarget } from './lora/apply-lora.js';
 export { applyLoRA, DEFAULT_LORA_TARGETS, loraModules, mergeLoRA, unloadLoRA, unmergeLoRA } from './lora/apply-lora.js';
@@ -66,6 +83,8 @@ export { ByteLevelBPETokenizer, parseMerges } from './tokenizers/byte-level-bpe-
 export { CharacterTokenizer } from './tokenizers/character-tokenizer.js';
 export type { TrainByteLevelBPEOptions } from './tokenizers/train-byte-level-bpe.js';
 export { trainByteLevelBPE } from './tokenizers/train-byte-level-bpe.js';
+export type { TrainWordPieceOptions } from './tokenizers/train-wordpiece.js';
+export { trainWordPiece } from './tokenizers/train-wordpiece.js';
 export type { WordPieceTokenizerOptions } from './tokenizers/wordpiece-tokenizer.js';
 export { WordPieceTokenizer } from './tokenizers/wordpiece-tokenizer.js';
 export { parseWordPieceVocabulary, readWordPieceVocabulary } from './tokenizers/wordpiece-vocabulary.js';

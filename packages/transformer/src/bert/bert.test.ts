@@ -110,5 +110,13 @@ describe('BERT', () => {
       createDataLoader(labelled, { batchSize: 32, dtypes: { labels: 'int32' } }),
     );
     expect(metrics.accuracy).toBeGreaterThan(0.9);
+    // predict gives the logits of every example, in order: [examples, labels].
+    const logits = await fineTuner.predict(createDataLoader(labelled, { batchSize: 32, dtypes: { labels: 'int32' } }));
+    expect(logits.shape).toEqual([sentences.length, 2]);
+    const labels = tf.argMax(logits, -1);
+    const predicted = Array.from(await labels.data());
+    tf.dispose([logits, labels]);
+    const correct = predicted.filter((label, index) => label === sentences[index]?.topic).length;
+    expect(correct / sentences.length).toBeCloseTo(metrics.accuracy as number, 6);
   });
 });

@@ -8,7 +8,7 @@ import {
   TesseraError,
   tf,
 } from '@tessera/core';
-import type { BertForMaskedLanguageModeling, BertForSequenceClassification } from './bert.js';
+import type { BertForMaskedLanguageModeling, BertForSequenceClassification, BertInputs } from './bert.js';
 
 export interface MaskingOptions {
   maskTokenId: number;
@@ -47,6 +47,14 @@ export function maskTokens(
   return { inputIds: masked, labels };
 }
 
+/** The optional model inputs a batch carries. */
+function bertInputs(batch: { tokenTypeIds?: tf.Tensor; attentionMask?: tf.Tensor }): BertInputs {
+  return {
+    ...(batch.tokenTypeIds === undefined ? {} : { tokenTypeIds: batch.tokenTypeIds }),
+    ...(batch.attentionMask === undefined ? {} : { attentionMask: batch.attentionMask }),
+  };
+}
+
 export interface MaskedLanguageModelingBatch {
   inputIds: tf.Tensor; // [batch, time] int32, already masked
   labels: tf.Tensor; // [batch, time] int32, −100 where not selected
@@ -59,10 +67,7 @@ export function maskedLanguageModelingTask(): Task<MaskedLanguageModelingBatch, 
   return {
     name: 'masked-language-modeling',
     forward(model, batch) {
-      const logits = model.forward(batch.inputIds, {
-        ...(batch.tokenTypeIds === undefined ? {} : { tokenTypeIds: batch.tokenTypeIds }),
-        ...(batch.attentionMask === undefined ? {} : { attentionMask: batch.attentionMask }),
-      });
+      const logits = model.forward(batch.inputIds, bertInputs(batch));
       const loss = crossEntropy(logits, batch.labels, { ignoreIndex: -100 }) as tf.Scalar;
       const itemCount = tf.tidy(
         () => tf.sum(tf.cast(tf.notEqual(batch.labels, -100), 'int32')).dataSync()[0] as number,
@@ -70,6 +75,7 @@ export function maskedLanguageModelingTask(): Task<MaskedLanguageModelingBatch, 
       return { loss, predictions: logits, targets: batch.labels, itemCount };
     },
     createMetrics: () => [createPerplexityMetric({ ignoreIndex: -100 })],
+    predict: (model, batch) => model.forward(batch.inputIds, bertInputs(batch)), // [batch, time, vocabulary]
   };
 }
 
@@ -85,10 +91,7 @@ export function sequenceClassificationTask(): Task<SequenceClassificationBatch, 
   return {
     name: 'sequence-classification',
     forward(model, batch) {
-      const logits = model.forward(batch.inputIds, {
-        ...(batch.tokenTypeIds === undefined ? {} : { tokenTypeIds: batch.tokenTypeIds }),
-        ...(batch.attentionMask === undefined ? {} : { attentionMask: batch.attentionMask }),
-      });
+      const logits = model.forward(batch.inputIds, bertInputs(batch));
       const labels = tf.cast(batch.labels, 'int32');
       return {
         loss: crossEntropy(logits, labels) as tf.Scalar,
@@ -98,5 +101,6 @@ export function sequenceClassificationTask(): Task<SequenceClassificationBatch, 
       };
     },
     createMetrics: () => [createAccuracyMetric()],
+    predict: (model, batch) => model.forward(batch.inputIds, bertInputs(batch)), // [batch, labels]
   };
 }

@@ -25,8 +25,8 @@ describe('loadPretrained (Hugging Face GPT-2)', () => {
         input_ids: number[][];
         logits: number[][][];
       };
-      const { model } = await loadPretrained(fixture);
-      model.eval();
+      const { model } = await loadPretrained(fixture, { modelType: 'gpt2' });
+      expect(model.training).toBe(false);
       const logits = model.forward(tf.tensor2d(reference.input_ids, undefined, 'int32'));
       expect(logits.shape).toEqual([2, 20, 101]);
       const actual = Array.from(await logits.data());
@@ -60,7 +60,7 @@ describe('loadPretrained (Hugging Face GPT-2)', () => {
     await mkdir(join(directory, 'llama'), { recursive: true });
     await writeFile(join(directory, 'llama', 'config.json'), JSON.stringify({ model_type: 'llama' }));
     await expect(loadPretrained(join(directory, 'llama'))).rejects.toThrow(
-      'E_HF_MODEL_TYPE: model_type "llama" is not supported; supported model types: gpt2',
+      'E_HF_MODEL_TYPE: model_type "llama" is not supported; supported model types: gpt2, bert',
     );
   });
 });

@@ -97,12 +97,17 @@ export function decodeWtf8(bytes: ArrayLike<number>): string {
   return text;
 }
 
-/** Replaces every adjacent (left, right) in `symbols` by their concatenation, left to right. */
-export function mergePair(symbols: readonly string[], left: string, right: string): string[] {
+/** Replaces every adjacent (left, right) in `symbols` by `combined` (their concatenation), left to right. */
+export function mergePair(
+  symbols: readonly string[],
+  left: string,
+  right: string,
+  combined: string = left + right,
+): string[] {
   const merged: string[] = [];
   for (let i = 0; i < symbols.length; i++) {
     if (i < symbols.length - 1 && symbols[i] === left && symbols[i + 1] === right) {
-      merged.push(left + right);
+      merged.push(combined);
       i++;
     } else merged.push(symbols[i] as string);
   }
