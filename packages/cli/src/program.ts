@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { backendCommand } from './commands/backend.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
+import { recommendCommand } from './commands/recommend.js';
 import { trainCommand } from './commands/train.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -16,5 +17,6 @@ export function createProgram(): Command {
     .addCommand(trainCommand())
     .addCommand(evaluateCommand())
     .addCommand(infoCommand())
+    .addCommand(recommendCommand())
     .addCommand(backendCommand());
 }
