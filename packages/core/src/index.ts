@@ -19,9 +19,10 @@ export {
   initBackend,
   listBackends,
 } from './backend/init-backend.js';
-export type { KernelCorrection } from './backend/kernel-corrections.js';
-export { applyKernelCorrections, kernelCorrections } from './backend/kernel-corrections.js';
+export { kernelCorrections } from './backend/kernel-corrections.js';
 export { fillMissingKernels, kernelFills } from './backend/kernel-fills.js';
+export type { KernelOverride } from './backend/kernel-overrides.js';
+export { applyKernelOverrides, kernelOverrides } from './backend/kernel-overrides.js';
 export type { KernelFill } from './backend/kernels/kernel-fill.js';
 export { writeFileAtomically, writeTextFileAtomically } from './checkpoint/atomic-write.js';
 export type { SafetensorsContents, SafetensorsSaveOptions } from './checkpoint/safetensors-bytes.js';

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 export function formatBackendReport(info: BackendInfo): string {
   const lines = [`active: ${info.name} (${info.device}) — ${info.reason}`];
   if (info.filledKernels.length > 0) lines.push(`filled kernels: ${info.filledKernels.join(', ')}`);
-  if (info.correctedKernels.length > 0) lines.push(`corrected kernels: ${info.correctedKernels.join(', ')}`);
+  if (info.overriddenKernels.length > 0) lines.push(`overridden kernels: ${info.overriddenKernels.join(', ')}`);
   lines.push('backends, most preferred first:');
   for (const candidate of info.candidates) {
     const mark = candidate.name === info.name ? '*' : candidate.available ? '+' : '-';

@@ -41,8 +41,8 @@ export interface BackendInfo {
   reason: string;
   /** Kernels Tessera registered because the backend lacks them (needed for training). */
   filledKernels: string[];
-  /** Native kernels Tessera wrapped to avoid known wrong results (see kernel-corrections.ts). */
-  correctedKernels: string[];
+  /** Native kernels Tessera wrapped to avoid wrong results or slow paths (see kernel-overrides.ts). */
+  overriddenKernels: string[];
   /** Every built-in backend in order of preference, with whether it could be used here. */
   candidates: BackendCandidate[];
 }

@@ -1,8 +1,8 @@
 import { TesseraError } from '../errors.js';
 import type { BackendAdapter, BackendCandidate, BackendInfo, BackendName } from './backend-adapter.js';
 import { builtinBackendAdapters } from './builtin-adapters.js';
-import { applyKernelCorrections } from './kernel-corrections.js';
 import { fillMissingKernels } from './kernel-fills.js';
+import { applyKernelOverrides } from './kernel-overrides.js';
 
 /** The environment variable that picks a backend when no explicit option is given. */
 export const BACKEND_ENVIRONMENT_VARIABLE = 'TESSERA_BACKEND';
@@ -57,7 +57,7 @@ export function createBackendInitializer(adapters: readonly BackendAdapter[]): B
       selectedBy,
       reason,
       filledKernels: fillMissingKernels(adapter.tfjsBackendName),
-      correctedKernels: applyKernelCorrections(adapter.tfjsBackendName),
+      overriddenKernels: applyKernelOverrides(adapter.tfjsBackendName),
       candidates,
     };
     return active;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import './gradients.js';
 import { initBackend } from './init-backend.js';
-import { applyKernelCorrections } from './kernel-corrections.js';
+import { applyKernelOverrides } from './kernel-overrides.js';
 import { randomValues, relativeError, runOn, seededRandom } from './kernels/test-helpers.js';
 
 /**
@@ -11,21 +11,22 @@ import { randomValues, relativeError, runOn, seededRandom } from './kernels/test
  * correction every conv kernel agrees with the cpu backend on them.
  */
 
-let correctedKernels: string[] = [];
+let overriddenKernels: string[] = [];
 beforeAll(async () => {
-  correctedKernels = (await initBackend({ backend: 'wasm' })).correctedKernels;
+  overriddenKernels = (await initBackend({ backend: 'wasm' })).overriddenKernels;
 });
 
 describe('kernel corrections on wasm', () => {
   it('are applied once and reported', () => {
-    expect(correctedKernels).toEqual([
+    expect(overriddenKernels).toEqual([
       'Conv2D',
       'FusedConv2D',
       'DepthwiseConv2dNative',
       'FusedDepthwiseConv2D',
       'Conv2DBackpropInput',
+      'BatchMatMul',
     ]);
-    expect(applyKernelCorrections('wasm')).toEqual(correctedKernels);
+    expect(applyKernelOverrides('wasm')).toEqual(overriddenKernels);
   });
 
   it("'same' with stride > filter: conv, fused conv, depthwise, fused depthwise and the input gradient match cpu", async () => {

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { KernelOverride } from './kernel-overrides.js';
 
 /**
- * Native kernels that compute wrong results for some attributes, and an attribute rewrite that
- * sends the same computation down a path that is right. Unlike fills (kernels a backend lacks),
- * a correction wraps the backend's own kernel and keeps its setup.
+ * Native kernels that compute wrong results for some attributes, corrected by an attribute
+ * rewrite that sends the same computation down a path that is right.
  *
  * tfjs-backend-wasm 4.22 (XNNPACK) mis-computes 'same' padding when the stride exceeds the
  * filter size and the padding works out to zero — e.g. a 2×2 filter, stride 3, on 6×6 input —
@@ -11,12 +11,6 @@ import * as tf from '@tensorflow/tfjs-core';
  * padding is computed correctly, so 'same' is rewritten to it (a pure attribute change, no
  * tensor work).
  */
-export interface KernelCorrection {
-  kernelName: string;
-  backendName: string;
-  correctAttributes(inputs: tf.NamedTensorInfoMap, attributes: tf.NamedAttrMap): tf.NamedAttrMap;
-}
-
 type ConvAttributes = {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -52,19 +46,21 @@ function sameToExplicit(
   kernelName: string,
   depthwise: boolean,
   shapes: (inputs: tf.NamedTensorInfoMap, attributes: tf.NamedAttrMap) => [number[], number[]],
-): KernelCorrection {
+): KernelOverride {
+  const correctAttributes = (inputs: tf.NamedTensorInfoMap, attributes: tf.NamedAttrMap): tf.NamedAttrMap => {
+    const convAttributes = attributes as unknown as ConvAttributes;
+    if (convAttributes.pad !== 'same') return attributes;
+    const [inputShape, filterShape] = shapes(inputs, attributes);
+    return {
+      ...attributes,
+      pad: explicitSame(inputShape, filterShape, convAttributes, depthwise),
+    } as unknown as tf.NamedAttrMap;
+  };
   return {
     kernelName,
     backendName: 'wasm',
-    correctAttributes(inputs, attributes) {
-      const convAttributes = attributes as unknown as ConvAttributes;
-      if (convAttributes.pad !== 'same') return attributes;
-      const [inputShape, filterShape] = shapes(inputs, attributes);
-      return {
-        ...attributes,
-        pad: explicitSame(inputShape, filterShape, convAttributes, depthwise),
-      } as unknown as tf.NamedAttrMap;
-    },
+    wrap: (native) => (parameters) =>
+      native({ ...parameters, attrs: correctAttributes(parameters.inputs, parameters.attrs ?? {}) }),
   };
 }
 
@@ -73,7 +69,7 @@ const forwardShapes = (inputs: tf.NamedTensorInfoMap): [number[], number[]] => [
   (inputs.filter as tf.TensorInfo).shape,
 ];
 
-export const kernelCorrections: readonly KernelCorrection[] = [
+export const kernelCorrections: readonly KernelOverride[] = [
   sameToExplicit(tf.Conv2D, false, forwardShapes),
   sameToExplicit(tf.FusedConv2D, false, forwardShapes),
   sameToExplicit(tf.DepthwiseConv2dNative, true, forwardShapes),
@@ -83,31 +79,3 @@ export const kernelCorrections: readonly KernelCorrection[] = [
     (inputs.filter as tf.TensorInfo).shape,
   ]),
 ];
-
-const correctedByBackend = new Map<string, string[]>();
-
-/**
- * Wraps each native kernel of `backendName` that has a correction; returns the names of all
- * kernels corrected for it. Idempotent. Call after the backend is initialised (its kernels'
- * setup has run; the wrapper keeps the original setup and dispose functions).
- */
-export function applyKernelCorrections(backendName: string): string[] {
-  const corrected = correctedByBackend.get(backendName) ?? [];
-  for (const correction of kernelCorrections) {
-    if (correction.backendName !== backendName || corrected.includes(correction.kernelName)) continue;
-    const original = tf.getKernel(correction.kernelName, backendName);
-    if (original === undefined) continue;
-    tf.unregisterKernel(correction.kernelName, backendName);
-    tf.registerKernel({
-      ...original,
-      kernelFunc: (parameters) =>
-        original.kernelFunc({
-          ...parameters,
-          attrs: correction.correctAttributes(parameters.inputs, parameters.attrs ?? {}),
-        }),
-    });
-    corrected.push(correction.kernelName);
-  }
-  correctedByBackend.set(backendName, corrected);
-  return [...corrected];
-}
