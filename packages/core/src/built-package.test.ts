@@ -49,3 +49,28 @@ describe('the built @tessera/core', () => {
     expect(run(['--input-type=commonjs', '-e', program("const core = require('@tessera/core');")])).toEqual(expected);
   });
 });
+
+describe('the public API', () => {
+  it('exports every layer the modelling kit documents', async () => {
+    const core = await import('./index.js');
+    for (const name of [
+      'Linear',
+      'Embedding',
+      'LayerNorm',
+      'RMSNorm',
+      'Dropout',
+      'Conv2d',
+      'MaxPool2d',
+      'AvgPool2d',
+      'GlobalAveragePooling2d',
+      'BatchNorm',
+      'Flatten',
+      'Sequential',
+      'ModuleList',
+      'LSTM',
+      'GRU',
+    ]) {
+      expect(typeof (core as Record<string, unknown>)[name], name).toBe('function');
+    }
+  });
+});

@@ -156,7 +156,11 @@ export {
   xavierUniform,
   zeros,
 } from './nn/initializers.js';
+export type { BatchNormOptions } from './nn/layers/batch-norm.js';
+export { BatchNorm } from './nn/layers/batch-norm.js';
 export { Flatten, ModuleList, Sequential } from './nn/layers/containers.js';
+export type { Conv2dOptions, Padding, Pair } from './nn/layers/convolution.js';
+export { Conv2d } from './nn/layers/convolution.js';
 export { Dropout } from './nn/layers/dropout.js';
 export type { EmbeddingOptions } from './nn/layers/embedding.js';
 export { Embedding } from './nn/layers/embedding.js';
@@ -164,6 +168,9 @@ export type { LinearOptions } from './nn/layers/linear.js';
 export { Linear } from './nn/layers/linear.js';
 export type { LayerNormOptions } from './nn/layers/normalization.js';
 export { LayerNorm, RMSNorm } from './nn/layers/normalization.js';
+export { AvgPool2d, GlobalAveragePooling2d, MaxPool2d } from './nn/layers/pooling.js';
+export type { RecurrentOptions, RecurrentState } from './nn/layers/recurrent.js';
+export { GRU, LSTM } from './nn/layers/recurrent.js';
 export { Module, parameterNameMatcher } from './nn/module.js';
 export type { GradientTransform } from './optim/gradients.js';
 export { clipGradientNorm, computeGradients, globalNorm } from './optim/gradients.js';
