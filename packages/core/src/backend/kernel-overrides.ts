@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelCorrections } from './kernel-corrections.js';
+import { conv2dBackpropInputOverride } from './kernels/conv2d-backprop-input.js';
 import { transposedMatMulOverride } from './kernels/transposed-matmul.js';
 
 /**
@@ -17,25 +18,29 @@ export interface KernelOverride {
 }
 
 /** Corrections first, then speed-ups; an override wraps whatever was registered before it. */
-export const kernelOverrides: readonly KernelOverride[] = [...kernelCorrections, transposedMatMulOverride];
+export const kernelOverrides: readonly KernelOverride[] = [
+  ...kernelCorrections,
+  transposedMatMulOverride,
+  conv2dBackpropInputOverride,
+];
 
-const overriddenByBackend = new Map<string, string[]>();
+const appliedByBackend = new Map<string, Set<KernelOverride>>();
 
 /**
- * Wraps each native kernel of `backendName` that has an override; returns the names of all
- * kernels overridden for it. Idempotent. Call after the backend is initialised (its kernels'
- * setup has run).
+ * Wraps each native kernel of `backendName` that has an override (a kernel with several is
+ * wrapped once per override, in list order); returns the names of all kernels overridden for
+ * it. Idempotent. Call after the backend is initialised (its kernels' setup has run).
  */
 export function applyKernelOverrides(backendName: string): string[] {
-  const overridden = overriddenByBackend.get(backendName) ?? [];
+  const applied = appliedByBackend.get(backendName) ?? new Set<KernelOverride>();
   for (const override of kernelOverrides) {
-    if (override.backendName !== backendName || overridden.includes(override.kernelName)) continue;
-    const native = tf.getKernel(override.kernelName, backendName);
-    if (native === undefined) continue;
+    if (override.backendName !== backendName || applied.has(override)) continue;
+    const registered = tf.getKernel(override.kernelName, backendName);
+    if (registered === undefined) continue;
     tf.unregisterKernel(override.kernelName, backendName);
-    tf.registerKernel({ ...native, kernelFunc: override.wrap(native.kernelFunc) });
-    overridden.push(override.kernelName);
+    tf.registerKernel({ ...registered, kernelFunc: override.wrap(registered.kernelFunc) });
+    applied.add(override);
   }
-  overriddenByBackend.set(backendName, overridden);
-  return [...overridden];
+  appliedByBackend.set(backendName, applied);
+  return [...new Set([...applied].map((override) => override.kernelName))];
 }

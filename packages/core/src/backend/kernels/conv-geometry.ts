@@ -59,3 +59,36 @@ export function asTensor<R extends tf.Rank>(info: tf.TensorInfo | undefined): tf
   if (info instanceof tf.Tensor) return info as tf.Tensor<R>;
   return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor<R>;
 }
+
+/** [b, h, w, c] → [b, (h−1)·sh + 1, (w−1)·sw + 1, c] with the values at multiples of the stride. */
+export function upsampleWithZeros(x: tf.Tensor4D, strideHeight: number, strideWidth: number): tf.Tensor4D {
+  if (strideHeight === 1 && strideWidth === 1) return x;
+  const [batch, height, width, channels] = x.shape;
+  const spread = tf.pad(tf.reshape(x, [batch, height, 1, width, 1, channels]), [
+    [0, 0],
+    [0, 0],
+    [0, strideHeight - 1],
+    [0, 0],
+    [0, strideWidth - 1],
+    [0, 0],
+  ]);
+  const grid = tf.reshape(spread, [batch, height * strideHeight, width * strideWidth, channels]) as tf.Tensor4D;
+  return tf.slice(grid, [0, 0, 0, 0], [-1, (height - 1) * strideHeight + 1, (width - 1) * strideWidth + 1, -1]);
+}
+
+/** Adds rows/columns of zeros where an amount is positive and removes them where it is negative. */
+export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  const padded =
+    top > 0 || bottom > 0 || left > 0 || right > 0
+      ? tf.pad(x, [
+          [0, 0],
+          [Math.max(top, 0), Math.max(bottom, 0)],
+          [Math.max(left, 0), Math.max(right, 0)],
+          [0, 0],
+        ])
+      : x;
+  if (top >= 0 && bottom >= 0 && left >= 0 && right >= 0) return padded;
+  const height = (padded.shape[1] as number) + Math.min(top, 0) + Math.min(bottom, 0);
+  const width = (padded.shape[2] as number) + Math.min(left, 0) + Math.min(right, 0);
+  return tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [-1, height, width, -1]);
+}
