@@ -140,10 +140,7 @@ const pretrainer = new Trainer({
   optimizer: new AdamW(weightDecayGroups(pretrained.trainableParameters(), 0.01), { learningRate: 1e-3 }),
   schedule: linearWithWarmupSchedule({ warmupSteps: Math.ceil(pretrainSteps / 10), totalSteps: pretrainSteps }),
   gradientTransforms: [clipGradientNorm(1.0)],
-  callbacks: [
-    progress({ everySteps: Math.max(1, Math.floor(pretrainSteps / 20)), itemName: 'sequences' }),
-    recordLoss,
-  ],
+  callbacks: [progress({ everySteps: Math.max(1, Math.floor(pretrainSteps / 20)), itemName: 'sequences' }), recordLoss],
 });
 await pretrainer.fit(createDataLoader(pretrainingExamples, { batchSize: 32 }), { maxSteps: pretrainSteps });
 const pretrainSeconds = seconds(started);
@@ -190,7 +187,11 @@ const fromPretrained = (seed) => {
 };
 const results = [];
 results.push(
-  await fineTune('from scratch', new BertForSequenceClassification(config, 2, { random: createRandomGenerator(12) }), 5e-4),
+  await fineTune(
+    'from scratch',
+    new BertForSequenceClassification(config, 2, { random: createRandomGenerator(12) }),
+    5e-4,
+  ),
 );
 results.push(await fineTune('pretrained (masked LM), full fine-tuning', fromPretrained(12), 5e-4));
 const lora = fromPretrained(12);

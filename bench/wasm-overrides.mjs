@@ -54,7 +54,8 @@ const strideOf = [1, 2];
 
 async function timeConvolution(makeInputs, index) {
   const [dy, filter] = makeInputs();
-  const run = () => tf.tidy(() => tf.conv2dTranspose(dy, filter, inputShapes[index], strideOf[index], 'same')).dataSync();
+  const run = () =>
+    tf.tidy(() => tf.conv2dTranspose(dy, filter, inputShapes[index], strideOf[index], 'same')).dataSync();
   return measure(run, [dy, filter]);
 }
 
