@@ -19,11 +19,15 @@ ${load}
   const { tf } = core;
   const square = tf.grad((x) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2, 3]));
   const embedding = tf.grad((table) => tf.sum(tf.gather(table, tf.tensor1d([0, 0, 2], 'int32'))))(tf.zeros([3, 2]));
-  console.log(JSON.stringify({ backend: info.name, square: Array.from(square.dataSync()), embedding: Array.from(embedding.dataSync()) }));
+  // A training step's path: computeGradients over a variable, through the cross-entropy loss.
+  const logits = tf.variable(tf.zeros([1, 3]));
+  const { gradients } = core.computeGradients([['logits', logits]], () => core.crossEntropy(logits, tf.tensor1d([0], 'int32')));
+  const crossEntropy = Array.from(gradients.logits.dataSync(), (value) => Math.round(value * 1e4) / 1e4);
+  console.log(JSON.stringify({ backend: info.name, square: Array.from(square.dataSync()), embedding: Array.from(embedding.dataSync()), crossEntropy }));
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
-function run(args: string[]): { backend: string; square: number[]; embedding: number[] } {
+function run(args: string[]): { backend: string; square: number[]; embedding: number[]; crossEntropy: number[] } {
   const output = execFileSync(process.execPath, args, {
     cwd: packageRoot,
     env: { ...process.env, TESSERA_BACKEND: '' },
@@ -38,7 +42,13 @@ describe('the built @tessera/core', () => {
     expect(existsSync(join(packageRoot, 'dist/index.cjs'))).toBe(true);
   });
 
-  const expected = { backend: 'wasm', square: [2, 4, 6], embedding: [2, 2, 0, 0, 1, 1] };
+  // d cross-entropy / d logits = softmax − one-hot = [1/3 − 1, 1/3, 1/3].
+  const expected = {
+    backend: 'wasm',
+    square: [2, 4, 6],
+    embedding: [2, 2, 0, 0, 1, 1],
+    crossEntropy: [-0.6667, 0.3333, 0.3333],
+  };
 
   it('computes gradients when imported from ESM', () => {
     const source = program("import * as core from '@tessera/core';").replace('(async () => {', 'await (async () => {');
