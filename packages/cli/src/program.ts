@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { backendCommand } from './commands/backend.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
+import { predictCommand } from './commands/predict.js';
 import { recommendCommand } from './commands/recommend.js';
 import { trainCommand } from './commands/train.js';
 
@@ -17,6 +18,7 @@ export function createProgram(): Command {
     .addCommand(trainCommand())
     .addCommand(evaluateCommand())
     .addCommand(infoCommand())
+    .addCommand(predictCommand())
     .addCommand(recommendCommand())
     .addCommand(backendCommand());
 }

@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { TesseraError } from '@tessera/core';
+
+/** The element types the IDX format defines, by their type byte (Y. LeCun's MNIST page). */
+const IDX_TYPES = {
+  8: { dtype: 'uint8', size: 1 },
+  9: { dtype: 'int8', size: 1 },
+  11: { dtype: 'int16', size: 2 },
+  12: { dtype: 'int32', size: 4 },
+  13: { dtype: 'float32', size: 4 },
+  14: { dtype: 'float64', size: 8 },
+} as const;
+
+export type IdxDtype = (typeof IDX_TYPES)[keyof typeof IDX_TYPES]['dtype'];
+
+export interface IdxArray {
+  dtype: IdxDtype;
+  /** e.g. [60000, 28, 28] for MNIST's training images, [60000] for its labels. */
+  shape: number[];
+  /** Row-major values in native byte order (IDX stores them big-endian). */
+  data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+}
+
+/**
+ * Parses an IDX file (the MNIST / Fashion-MNIST / EMNIST format): two zero bytes, a type byte,
+ * the number of dimensions, each dimension as a big-endian uint32, then the values big-endian.
+ * A wrong magic, a header or body shorter than the dimensions promise, or bytes left over after
+ * them are errors (`E_IDX_MAGIC`, `E_IDX_TRUNCATED`, `E_IDX_TRAILING_BYTES`) naming `source`.
+ */
+export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
+  if (bytes.length < 4) {
+    throw new TesseraError('E_IDX_TRUNCATED', `${source} has ${bytes.length} bytes, fewer than the 4-byte IDX magic`);
+  }
+  const typeByte = bytes[2] as number;
+  const type = IDX_TYPES[typeByte as keyof typeof IDX_TYPES];
+  if (bytes[0] !== 0 || bytes[1] !== 0 || type === undefined) {
+    const magic = Array.from(bytes.subarray(0, 4), (byte) => byte.toString(16).padStart(2, '0')).join(' ');
+    throw new TesseraError(
+      'E_IDX_MAGIC',
+      `${source} does not start with an IDX magic number (00 00 <type> <dims>, type one of 08 09 0b 0c 0d 0e); ` +
+        `got ${magic}. Is it gzipped with another extension, or not an IDX file?`,
+    );
+  }
+  const rank = bytes[3] as number;
+  const headerLength = 4 + 4 * rank;
+  if (bytes.length < headerLength) {
+    throw new TesseraError(
+      'E_IDX_TRUNCATED',
+      `${source} declares ${rank} dimensions (a ${headerLength}-byte header) but has only ${bytes.length} bytes`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const shape = Array.from({ length: rank }, (_, axis) => view.getUint32(4 + 4 * axis, false));
+  const count = shape.reduce((product, size) => product * size, 1);
+  const expected = headerLength + count * type.size;
+  if (bytes.length < expected) {
+    throw new TesseraError(
+      'E_IDX_TRUNCATED',
+      `${source} is truncated: shape [${shape}] of ${type.dtype} needs ${expected} bytes, the file has ${bytes.length}`,
+    );
+  }
+  if (bytes.length > expected) {
+    throw new TesseraError(
+      'E_IDX_TRAILING_BYTES',
+      `${source} has ${bytes.length - expected} bytes after the [${shape}] ${type.dtype} values its header declares`,
+    );
+  }
+  return { dtype: type.dtype, shape, data: readValues(view, headerLength, count, type.dtype) };
+}
+
+function readValues(view: DataView, offset: number, count: number, dtype: IdxDtype): IdxArray['data'] {
+  switch (dtype) {
+    case 'uint8':
+      return new Uint8Array(view.buffer, view.byteOffset + offset, count).slice();
+    case 'int8':
+      return new Int8Array(view.buffer, view.byteOffset + offset, count).slice();
+    case 'int16':
+      return Int16Array.from({ length: count }, (_, index) => view.getInt16(offset + 2 * index, false));
+    case 'int32':
+      return Int32Array.from({ length: count }, (_, index) => view.getInt32(offset + 4 * index, false));
+    case 'float32':
+      return Float32Array.from({ length: count }, (_, index) => view.getFloat32(offset + 4 * index, false));
+    case 'float64':
+      return Float64Array.from({ length: count }, (_, index) => view.getFloat64(offset + 8 * index, false));
+  }
+}
+
+/** Reads and parses an IDX file; gzipped files (`.gz`, or detected by their magic) are inflated first. */
+export async function readIdxFile(path: string): Promise<IdxArray> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new TesseraError('E_IDX_FILE', `cannot read IDX file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (error) {
+      throw new TesseraError('E_IDX_TRUNCATED', `${path} is a damaged gzip file: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  return parseIdx(bytes, path);
+}
