@@ -1,0 +1,173 @@
+"""The PyTorch side of bench/gpt-shakespeare.mjs: nanoGPT's model.py and train.py loop, reduced to
+the baby-GPT configuration (4 layers, 4 heads, 128 dims, block 64, bias False, no dropout; batch 12,
+2,000 iterations, AdamW lr 1e-3 with 100 warmup steps and cosine decay to 1e-4, weight decay 0.1 on
+>= 2-D parameters, betas 0.9/0.99, clip 1.0), with the validation loss taken over the WHOLE
+validation split in non-overlapping windows, as the Tessera benchmark does.
+
+Needs Debian's python3-torch (and libopenblas0-pthread for a fast matmul):
+    apt-get install -y python3-torch libopenblas0-pthread
+Usage: /usr/bin/python3 bench/gpt-shakespeare-pytorch.py [--iterations 2000] [--seed 1337] [--threads 2]
+Prints JSON and writes bench/results/gpt-shakespeare-pytorch[-seed-N].json.
+"""
+
+import argparse
+import json
+import math
+import os
+import time
+
+import torch
+import torch.nn as nn
+from torch.nn import functional as F
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--iterations", type=int, default=2000)
+parser.add_argument("--seed", type=int, default=1337)
+parser.add_argument("--threads", type=int, default=2)
+args = parser.parse_args()
+torch.manual_seed(args.seed)
+torch.set_num_threads(args.threads)
+
+here = os.path.dirname(os.path.abspath(__file__))
+text = open(os.path.join(here, "../../shared/data/tinyshakespeare/input.txt"), encoding="utf-8").read()
+characters = sorted(set(text))
+index = {c: i for i, c in enumerate(characters)}
+data = torch.tensor([index[c] for c in text], dtype=torch.long)
+split = int(0.9 * len(data))
+train, validation = data[:split], data[split:]
+
+block_size, batch_size, n_layer, n_head, n_embd = 64, 12, 4, 4, 128
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, ndim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(ndim))
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, None, 1e-5)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=False)
+        self.c_proj = nn.Linear(n_embd, n_embd, bias=False)
+        self.register_buffer("bias", torch.tril(torch.ones(block_size, block_size)).view(1, 1, block_size, block_size))
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(n_embd, dim=2)
+        k = k.view(B, T, n_head, C // n_head).transpose(1, 2)
+        q = q.view(B, T, n_head, C // n_head).transpose(1, 2)
+        v = v.view(B, T, n_head, C // n_head).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        return self.c_proj(y)
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln_1 = LayerNorm(n_embd)
+        self.attn = CausalSelfAttention()
+        self.ln_2 = LayerNorm(n_embd)
+        self.c_fc = nn.Linear(n_embd, 4 * n_embd, bias=False)
+        self.c_proj = nn.Linear(4 * n_embd, n_embd, bias=False)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.c_proj(F.gelu(self.c_fc(self.ln_2(x))))
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab_size):
+        super().__init__()
+        self.wte = nn.Embedding(vocab_size, n_embd)
+        self.wpe = nn.Embedding(block_size, n_embd)
+        self.h = nn.ModuleList([Block() for _ in range(n_layer)])
+        self.ln_f = LayerNorm(n_embd)
+        self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
+        self.wte.weight = self.lm_head.weight  # tied
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():
+            if name.endswith("c_proj.weight"):
+                torch.nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
+
+    def _init_weights(self, module):
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def forward(self, idx, targets):
+        pos = torch.arange(0, idx.size(1), dtype=torch.long)
+        x = self.wte(idx) + self.wpe(pos)
+        for block in self.h:
+            x = block(x)
+        logits = self.lm_head(self.ln_f(x))
+        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+
+model = GPT(len(characters))
+parameters = [p for p in model.parameters() if p.requires_grad]
+decay = [p for p in parameters if p.dim() >= 2]
+no_decay = [p for p in parameters if p.dim() < 2]
+optimizer = torch.optim.AdamW(
+    [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-3, betas=(0.9, 0.99)
+)
+
+
+def learning_rate(it, warmup=100, decay_iters=2000, peak=1e-3, minimum=1e-4):
+    if it < warmup:
+        return peak * (it + 1) / (warmup + 1)
+    if it > decay_iters:
+        return minimum
+    ratio = (it - warmup) / (decay_iters - warmup)
+    return minimum + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (peak - minimum)
+
+
+def batch():
+    ix = torch.randint(len(train) - block_size, (batch_size,))
+    return torch.stack([train[i : i + block_size] for i in ix]), torch.stack([train[i + 1 : i + 1 + block_size] for i in ix])
+
+
+started = time.time()
+for it in range(args.iterations):
+    for group in optimizer.param_groups:
+        group["lr"] = learning_rate(it)
+    x, y = batch()
+    loss = model(x, y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+training_seconds = time.time() - started
+
+model.eval()
+with torch.no_grad():
+    windows = (len(validation) - 1) // block_size
+    total, count = 0.0, 0
+    for start in range(0, windows, 64):
+        rows = range(start, min(start + 64, windows))
+        x = torch.stack([validation[r * block_size : (r + 1) * block_size] for r in rows])
+        y = torch.stack([validation[r * block_size + 1 : (r + 1) * block_size + 1] for r in rows])
+        total += model(x, y).item() * len(rows)
+        count += len(rows)
+
+report = {
+    "benchmark": "gpt-shakespeare-pytorch",
+    "torch": torch.__version__,
+    "threads": args.threads,
+    "iterations": args.iterations,
+    "seed": args.seed,
+    "parameters": sum(p.numel() for p in model.parameters()),
+    "millisecondsPerStep": round(training_seconds * 1000 / args.iterations),
+    "trainingSeconds": round(training_seconds),
+    "validationLoss": round(total / count, 4),
+}
+os.makedirs(os.path.join(here, "results"), exist_ok=True)
+suffix = "" if args.seed == 1337 else f"-seed-{args.seed}"
+with open(os.path.join(here, "results", f"gpt-shakespeare-pytorch{suffix}.json"), "w") as f:
+    json.dump(report, f, indent=2)
+print(json.dumps(report, indent=2))
