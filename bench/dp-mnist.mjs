@@ -1,15 +1,18 @@
 // DP-SGD on MNIST with the TF Privacy tutorial CNN (mnist_dpsgd_tutorial): conv 16 8×8 stride 2
 // 'same' + ReLU, max-pool 2 stride 1, conv 32 4×4 stride 2 'valid' + ReLU, max-pool 2 stride 1,
-// dense 32 + ReLU, dense 10; plain SGD. TF Privacy reports 95.0% test accuracy at ε = 1.19
-// (δ = 1e-5) with learning rate 0.25, noise multiplier 1.3, clipping norm 1.5, 256 examples per
-// step, 15 epochs (their README's table; ε there from the older RDP → (ε, δ) conversion).
-// Here batches are Poisson-sampled at q = 256/60,000 (⌊1/q⌋ = 234 steps per epoch, Opacus's
-// convention), and ε comes from Tessera's RDP accountant (Balle et al. 2020 conversion).
+// dense 32 + ReLU, dense 10; plain SGD. TF Privacy reports 95.0% test accuracy (mean of 10 runs)
+// at ε = 1.19 (δ = 1e-5) with learning rate 0.25, noise multiplier 1.3, clipping norm 1.5, 256
+// examples per step, 15 epochs (their README's table; ε there from the older RDP → (ε, δ)
+// conversion). Here batches are Poisson-sampled at q = 256/60,000 (⌊1/q⌋ = 234 steps per epoch,
+// Opacus's convention) and ε comes from Tessera's RDP accountant (Balle et al. 2020 conversion),
+// which puts those 15 epochs at ε = 0.954. The default run spends more of the ε ≤ 1.2 budget:
+// the same σ, C, learning rate and batch for 20 epochs (ε = 1.106), the learning rate decayed
+// along a cosine to 0.1×. `--epochs 15 --schedule constant` is TF Privacy's setting.
 // The slowdown of private training is measured in the same run: ms per step of the same model
 // and batch size with plain SGD on shuffled fixed-size batches (first), and with DP-SGD (over the
 // whole run, evaluations excluded); dp-slowdown.mjs measures it more carefully, interleaved.
-// Usage: node bench/dp-mnist.mjs [--epochs 15] [--noise-multiplier 1.3] [--clip 1.5] [--learning-rate 0.25]
-//   [--schedule constant|cosine]
+// Usage: node bench/dp-mnist.mjs [--epochs 20] [--noise-multiplier 1.3] [--clip 1.5] [--learning-rate 0.25]
+//   [--schedule cosine|constant]
 //   [--max-steps N] [--timing-steps 40] [--seed 1] [--output dp-mnist] [--backend wasm]
 // (--max-steps stops early, for a quick measurement; the test set is then evaluated once at the end.)
 // Prints JSON (and writes bench/results/<output>.json): test accuracy per epoch, ε, ms per step
@@ -34,7 +37,7 @@ const argument = (name, fallback) => {
   const index = process.argv.indexOf(`--${name}`);
   return index > 0 ? process.argv[index + 1] : fallback;
 };
-const epochs = Number(argument('epochs', 15));
+const epochs = Number(argument('epochs', 20));
 const maxSteps = argument('max-steps') === undefined ? undefined : Number(argument('max-steps'));
 const timingSteps = Number(argument('timing-steps', 40));
 const seed = Number(argument('seed', 1));
@@ -46,7 +49,7 @@ const config = {
   maxGradientNorm: Number(argument('clip', 1.5)),
   // 'constant' (the tutorial) or 'cosine': decay to 0.1× over the run, which lowers the noise
   // the last steps leave in the weights.
-  schedule: argument('schedule', 'constant'),
+  schedule: argument('schedule', 'cosine'),
   expectedBatchSize: 256,
   delta: 1e-5,
 };
