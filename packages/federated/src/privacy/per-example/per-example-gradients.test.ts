@@ -1,8 +1,16 @@
-import { classificationTask, computeGradients, initBackend, Linear, Module, tf } from '@tessera/core';
+import {
+  BatchNorm,
+  Conv2d,
+  type Conv2dOptions,
+  classificationTask,
+  computeGradients,
+  GRU,
+  initBackend,
+  Linear,
+  Module,
+  tf,
+} from '@tessera/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNorm } from '../../../../core/src/nn/layers/batch-norm.js';
-import { Conv2d, type Conv2dOptions } from '../../../../core/src/nn/layers/convolution.js';
-import { GRU } from '../../../../core/src/nn/layers/recurrent.js';
 import { materialize, type PerExampleContribution, squaredNorms, weightedSum } from './contributions.js';
 import { perExampleGradients } from './per-example-gradients.js';
 import { type ReferenceCase, referenceCase } from './test-models.js';

@@ -1,7 +1,6 @@
 // Models for the tests, matching make-per-example-reference.py layer for layer.
-import { Embedding, LayerNorm, Linear, Module, RMSNorm, relu, tf } from '@tessera/core';
 // Core keeps Conv2d out of its public index for now; the tests use the real layer from its source.
-import { Conv2d } from '../../../../core/src/nn/layers/convolution.js';
+import { Conv2d, Embedding, LayerNorm, Linear, Module, RMSNorm, relu, tf } from '@tessera/core';
 import { readFixture } from '../fixtures/reference.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the fixture's shape is documented by its script.
