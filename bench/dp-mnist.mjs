@@ -57,8 +57,8 @@ if (!['constant', 'cosine'].includes(config.schedule))
   throw new Error(`--schedule is constant or cosine, got ${config.schedule}`);
 
 const backend = await initBackend({ backend: argument('backend', 'wasm') });
-const train = mnist('train');
-const test = mnist('t10k');
+const train = await mnist('train');
+const test = await mnist('test');
 const testLoader = createDataLoader(test, { batchSize: 1000 });
 const task = classificationTask();
 const started = performance.now();

@@ -39,7 +39,7 @@ const privacyOptions = {
 };
 
 const backend = await initBackend({ backend: argument('backend', 'wasm') });
-const train = mnist('train');
+const train = await mnist('train');
 const task = classificationTask();
 const loader = createDataLoader(train, { batchSize, shuffle: true, seed: 1, dropLast: true });
 const median = (values) => {
