@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    // These tests run the built package and whole training runs in child processes.
+    testTimeout: 60_000,
+  },
+});
