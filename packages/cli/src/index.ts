@@ -1,6 +1,13 @@
 export { backendCommand, formatBackendReport } from './commands/backend.js';
 export { evaluateCommand } from './commands/evaluate.js';
 export { formatHeader, infoCommand } from './commands/info.js';
+export { serveCommand } from './commands/serve.js';
 export { trainCommand } from './commands/train.js';
 export { createProgram } from './program.js';
 export { runCli } from './run-cli.js';
+export type { InferenceServerOptions } from './serve/create-inference-server.js';
+export { createInferenceServer } from './serve/create-inference-server.js';
+export type { InferenceQueueOptions } from './serve/inference-queue.js';
+export { InferenceQueue } from './serve/inference-queue.js';
+export type { InferenceServerLimits } from './serve/server-limits.js';
+export { DEFAULT_SERVER_LIMITS } from './serve/server-limits.js';

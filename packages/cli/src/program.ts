@@ -5,6 +5,7 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
 import { recommendCommand } from './commands/recommend.js';
+import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -20,5 +21,6 @@ export function createProgram(): Command {
     .addCommand(infoCommand())
     .addCommand(predictCommand())
     .addCommand(recommendCommand())
+    .addCommand(serveCommand())
     .addCommand(backendCommand());
 }

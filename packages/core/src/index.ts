@@ -68,6 +68,27 @@ export type { TrainTestIndices } from './data/splits.js';
 export { randomSplit, resolveSplitSizes, stratifiedSplit } from './data/splits.js';
 export type { TesseraErrorCode } from './errors.js';
 export { isTesseraError, TesseraError } from './errors.js';
+export type { ExportFileEntry, ExportManifest, ExportModelKind } from './export/export-manifest.js';
+export {
+  EXPORT_CONFIG_FILE,
+  EXPORT_FORMAT_VERSION,
+  EXPORT_MANIFEST_FILE,
+  EXPORT_WEIGHTS_FILE,
+  isPlainFileName,
+  parseExportManifest,
+} from './export/export-manifest.js';
+export type { ExportLocation, ExportSource } from './export/export-source.js';
+export { directoryExportSource, resolveExportSource, urlExportSource } from './export/export-source.js';
+export type { ExportContents, ReadExportOptions } from './export/read-export-directory.js';
+export {
+  decodeExportFile,
+  readExportDirectory,
+  readExportJson,
+  readExportManifest,
+} from './export/read-export-directory.js';
+export { sha256Hex } from './export/sha256.js';
+export type { WriteExportOptions } from './export/write-export-directory.js';
+export { findPackageVersion, writeExportDirectory } from './export/write-export-directory.js';
 export type { BinaryCrossEntropyOptions } from './losses/binary-cross-entropy.js';
 export { binaryCrossEntropyWithLogits } from './losses/binary-cross-entropy.js';
 export type { CrossEntropyOptions } from './losses/cross-entropy.js';
@@ -187,6 +208,15 @@ export {
   oneCycleSchedule,
   stepSchedule,
 } from './optim/schedules.js';
+export type { Int8Quantized } from './quantization/int8-per-channel.js';
+export { dequantizeInt8PerChannel, quantizeInt8PerChannel } from './quantization/int8-per-channel.js';
+export type { QuantizationRule, QuantizationSummary } from './quantization/int8-safetensors.js';
+export {
+  defaultQuantizationRule,
+  deserializeInt8Safetensors,
+  INT8_QUANTIZATION_SCHEME,
+  serializeInt8Safetensors,
+} from './quantization/int8-safetensors.js';
 export type { RandomGenerator, RandomGeneratorState } from './random/random-generator.js';
 export { createRandomGenerator } from './random/random-generator.js';
 export type { ClassificationTaskOptions } from './task/classification-task.js';

@@ -13,6 +13,8 @@ export { concatRatings, createRatings, randomSplitRatings, selectRatings, toImpl
 export { parseRatingsCsv, readRatingsCsv } from './data/ratings-csv.js';
 export type { TopNEvaluationOptions } from './evaluation.js';
 export { evaluateRatings, evaluateTopN } from './evaluation.js';
+export type { LoadedRecommenderExport, RecommenderExportConfig } from './export/export-recommender.js';
+export { exportRecommender, ITEMS_FILE, loadRecommenderExport, USERS_FILE } from './export/export-recommender.js';
 export type { RankingMetricOptions, RankingMetrics, UserRankingMetrics } from './metrics/ranking-metrics.js';
 export { catalogueCoverage, rankingMetrics, userRankingMetrics } from './metrics/ranking-metrics.js';
 export { meanAbsoluteRatingError, rootMeanSquaredRatingError } from './metrics/rating-metrics.js';

@@ -15,6 +15,20 @@ export type {
   SequenceClassificationBatch,
 } from './bert/masked-language-modeling.js';
 export { maskedLanguageModelingTask, maskTokens, sequenceClassificationTask } from './bert/masked-language-modeling.js';
+export type { BertClassifierExportConfig, TransformerExportOptions } from './export/export-transformer.js';
+export {
+  exportBertClassifier,
+  exportGpt,
+  LABELS_FILE,
+  TOKENIZER_FILE,
+  transformerQuantizationRule,
+} from './export/export-transformer.js';
+export type {
+  LoadedBertClassifierExport,
+  LoadedGptExport,
+  LoadedTransformerExport,
+} from './export/load-transformer-export.js';
+export { classifyTexts, loadTransformerExport } from './export/load-transformer-export.js';
 export type { GenerationOptions } from './generation/generate.js';
 export { generate } from './generation/generate.js';
 export type { SamplingOptions } from './generation/sampling.js';

@@ -22,6 +22,13 @@ export type { ImageSet } from './data/image-set.js';
 export { createImageSet, filterClasses, imagePixels, selectImages } from './data/image-set.js';
 export type { IdxImageSetOptions, ImageSplit } from './data/mnist.js';
 export { FASHION_MNIST_CLASS_NAMES, loadFashionMnist, loadIdxImageSet, loadMnist } from './data/mnist.js';
+export type { ImagePreprocessing, LoadedImageClassifierExport } from './export/export-image-classifier.js';
+export {
+  classifyImages,
+  exportImageClassifier,
+  loadImageClassifierExport,
+  PREPROCESSING_FILE,
+} from './export/export-image-classifier.js';
 export type { Bitmap, ChannelCount } from './image/bitmap.js';
 export { convertChannels } from './image/bitmap.js';
 export type { DecodeOptions, ImageFormat } from './image/image-file.js';

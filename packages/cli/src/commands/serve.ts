@@ -1,0 +1,63 @@
+import { type BackendName, initBackend, TesseraError } from '@tessera/core';
+import { Command } from 'commander';
+import { createInferenceServer } from '../serve/create-inference-server.js';
+
+function positiveInteger(name: string, text: string, minimum = 1): number {
+  const value = Number(text);
+  if (!(Number.isSafeInteger(value) && value >= minimum)) {
+    throw new TesseraError('E_CLI_OPTION', `--${name} must be an integer ≥ ${minimum}, got '${text}'`);
+  }
+  return value;
+}
+
+/** `tessera serve <export-dir>`: an HTTP inference server for an exported model. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve an exported model over HTTP (JSON endpoints, streaming generation, bounded queue)')
+    .argument('<export-dir>', 'a directory written by exportGpt / exportBertClassifier (or an http(s) URL)')
+    .option('--port <port>', 'port to listen on (0: any free port)', '8080')
+    .option('--host <host>', 'interface to listen on (0.0.0.0 to accept remote connections)', '127.0.0.1')
+    .option('--max-concurrency <count>', 'inference jobs running at once', '1')
+    .option('--max-queue <count>', 'requests allowed to wait; beyond this the server answers 429', '16')
+    .option('--max-tokens <count>', 'most tokens one generation may ask for', '256')
+    .option('--backend <name>', 'backend to run on (default: the best available)')
+    .action(
+      async (
+        exportDirectory: string,
+        options: {
+          port: string;
+          host: string;
+          maxConcurrency: string;
+          maxQueue: string;
+          maxTokens: string;
+          backend?: string;
+        },
+      ) => {
+        await initBackend(options.backend === undefined ? {} : { backend: options.backend as BackendName });
+        const app = await createInferenceServer({
+          exportDirectory,
+          maxConcurrency: positiveInteger('max-concurrency', options.maxConcurrency),
+          maxQueue: positiveInteger('max-queue', options.maxQueue, 0),
+          limits: { maxNewTokens: positiveInteger('max-tokens', options.maxTokens) },
+        });
+        // Graceful shutdown: stop accepting, let in-flight requests finish, free the model, exit.
+        // A second signal exits at once.
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) process.exit(1);
+          stopping = true;
+          app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+          app.close().then(
+            () => process.exit(0),
+            (error: unknown) => {
+              app.log.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        await app.listen({ port: positiveInteger('port', options.port, 0), host: options.host });
+      },
+    );
+}

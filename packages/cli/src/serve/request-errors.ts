@@ -1,0 +1,78 @@
+import { isTesseraError } from '@tessera/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+/** The JSON body of every error answer: a stable code and a message that says what to fix. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** The codes a client caused (bad input): answered 400, never 500. */
+const CLIENT_ERROR_CODES = /^E_(TOKENIZER|GENERATION|REQUEST|IMAGE)_/;
+/** The codes meaning "no such thing here": answered 404. */
+const NOT_FOUND_CODES = new Set(['E_SERVER_MODEL_KIND', 'E_RECSYS_UNKNOWN_ID']);
+
+interface ValidationEntry {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+}
+
+/** "body/maxTokens must be <= 256", with the offending name for unknown fields. */
+function describeValidation(error: FastifyError): string {
+  const entries = (error.validation ?? []) as ValidationEntry[];
+  const parts = entries.map((entry) => {
+    const where = `${error.validationContext ?? 'body'}${entry.instancePath ?? ''}`;
+    if (entry.keyword === 'additionalProperties') {
+      return `${where} has an unknown field '${String(entry.params?.additionalProperty)}' (remove it; see GET /v1/model for the accepted fields)`;
+    }
+    return `${where} ${entry.message ?? 'is invalid'}`;
+  });
+  return parts.length > 0 ? parts.join('; ') : error.message;
+}
+
+/** Maps every failure to a status and an ErrorBody; only unexpected ones are 500 and logged as errors. */
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): ErrorBody {
+  let status = 500;
+  let code = 'E_SERVER_INTERNAL';
+  let message = 'the server failed to answer this request; the error is in its log';
+  if (error.validation !== undefined) {
+    status = 400;
+    code = 'E_REQUEST_INVALID';
+    message = describeValidation(error);
+  } else if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    status = 400;
+    code = 'E_REQUEST_JSON';
+    message = `the request body is not valid JSON (${error.message}); send a JSON object with content-type application/json`;
+  } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    status = 413;
+    code = 'E_REQUEST_TOO_LARGE';
+    message = `the request body is larger than this server's limit of ${request.routeOptions.bodyLimit ?? 'its configured'} bytes`;
+  } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    status = 415;
+    code = 'E_REQUEST_CONTENT_TYPE';
+    message = `content-type ${JSON.stringify(request.headers['content-type'] ?? '')} is not supported; send application/json`;
+  } else if (isTesseraError(error, 'E_SERVER_BUSY')) {
+    status = 429;
+    code = error.code;
+    message = error.message;
+    reply.header('retry-after', '1');
+  } else if (isTesseraError(error, 'E_SERVER_QUEUE_TIMEOUT')) {
+    status = 503;
+    code = error.code;
+    message = error.message;
+    reply.header('retry-after', '5');
+  } else if (isTesseraError(error) && (CLIENT_ERROR_CODES.test(error.code) || NOT_FOUND_CODES.has(error.code))) {
+    status = NOT_FOUND_CODES.has(error.code) ? 404 : 400;
+    code = error.code;
+    message = error.message;
+  } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    status = error.statusCode;
+    code = 'E_REQUEST';
+    message = error.message;
+  }
+  if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code, status }, 'request refused');
+  reply.status(status);
+  return { error: { code, message } };
+}

@@ -1,0 +1,95 @@
+import { TesseraError } from '../errors.js';
+import { isPlainFileName } from './export-manifest.js';
+
+/**
+ * Where an export is read from. A directory path (Node) or a URL / base href (`fetch`: the browser,
+ * or an HTTP server from Node); anything else can implement `read` (e.g. an in-memory map, a zip).
+ */
+export interface ExportSource {
+  /** Human-readable location for messages. */
+  readonly location: string;
+  /** The bytes of one plain file name inside the export. */
+  read(name: string): Promise<Uint8Array>;
+}
+
+export type ExportLocation = string | URL | ExportSource;
+
+function checkName(name: string): void {
+  if (!isPlainFileName(name)) {
+    throw new TesseraError('E_EXPORT_FILE', `refusing to read ${JSON.stringify(name)}: not a plain file name`);
+  }
+}
+
+/** Reads files over HTTP(S) (or any scheme `fetch` supports) relative to a base URL. */
+export function urlExportSource(base: string | URL, init?: RequestInit): ExportSource {
+  const href = String(base);
+  const directory = new URL(href.endsWith('/') ? href : `${href}/`);
+  return {
+    location: directory.href,
+    async read(name) {
+      checkName(name);
+      const url = new URL(name, directory);
+      let response: Response;
+      try {
+        response = await fetch(url, init);
+      } catch (error) {
+        throw new TesseraError('E_EXPORT_FETCH', `cannot fetch ${url.href}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      if (!response.ok) {
+        throw new TesseraError(
+          'E_EXPORT_FETCH',
+          `fetching ${url.href} answered HTTP ${response.status} ${response.statusText}; check the export's base URL and that every file was uploaded`,
+        );
+      }
+      return new Uint8Array(await response.arrayBuffer());
+    },
+  };
+}
+
+/**
+ * Reads files from a local directory (Node only). `node:fs/promises` is imported on first use
+ * through a computed specifier, so bundlers targeting the browser never try to include it.
+ */
+export function directoryExportSource(directory: string): ExportSource {
+  const trimmed = directory.replace(/[\\/]+$/, '');
+  return {
+    location: trimmed,
+    async read(name) {
+      checkName(name);
+      const specifier = 'node:fs/promises';
+      const fs = (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs/promises');
+      const path = `${trimmed}/${name}`;
+      try {
+        return new Uint8Array(await fs.readFile(path));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new TesseraError(
+          'E_EXPORT_FILE',
+          code === 'ENOENT'
+            ? `${path} does not exist; is ${trimmed} an export directory written by Tessera (it needs tessera.json)?`
+            : `cannot read ${path}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    },
+  };
+}
+
+/** A string with a scheme (`https:`, `http:`, `file:`, `blob:`…) is a URL; anything else a path. */
+export function resolveExportSource(location: ExportLocation): ExportSource {
+  if (typeof location === 'object' && location !== null && 'read' in location) return location;
+  if (location instanceof URL) return urlExportSource(location);
+  if (typeof location !== 'string' || location.length === 0) {
+    throw new TesseraError('E_EXPORT_FILE', 'an export location must be a directory path, a URL or an ExportSource');
+  }
+  // Windows drive letters (C:\) are paths, not schemes.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(location) && !/^[a-z]:[\\/]/i.test(location)) {
+    if (location.startsWith('file:')) {
+      return directoryExportSource(decodeURIComponent(new URL(location).pathname));
+    }
+    return urlExportSource(location);
+  }
+  return directoryExportSource(location);
+}
