@@ -24,6 +24,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--iterations", type=int, default=2000)
 parser.add_argument("--seed", type=int, default=1337)
 parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--estimate-draws", type=int, default=200)
 args = parser.parse_args()
 torch.manual_seed(args.seed)
 torch.set_num_threads(args.threads)
@@ -155,6 +156,20 @@ with torch.no_grad():
         total += model(x, y).item() * len(rows)
         count += len(rows)
 
+    # nanoGPT's own figure is estimate_loss(): the mean over eval_iters=20 random batches of 12
+    # windows. Draw that estimate many times to show how far it strays from the whole-split loss.
+    generator = torch.Generator().manual_seed(args.seed)
+    estimates = []
+    for _ in range(args.estimate_draws):
+        losses = []
+        for _ in range(20):
+            ix = torch.randint(len(validation) - block_size, (batch_size,), generator=generator)
+            x = torch.stack([validation[i : i + block_size] for i in ix])
+            y = torch.stack([validation[i + 1 : i + 1 + block_size] for i in ix])
+            losses.append(model(x, y).item())
+        estimates.append(sum(losses) / len(losses))
+    estimates_tensor = torch.tensor(estimates)
+
 report = {
     "benchmark": "gpt-shakespeare-pytorch",
     "torch": torch.__version__,
@@ -165,6 +180,13 @@ report = {
     "millisecondsPerStep": round(training_seconds * 1000 / args.iterations),
     "trainingSeconds": round(training_seconds),
     "validationLoss": round(total / count, 4),
+    "nanoGPTEstimate": {
+        "draws": args.estimate_draws,
+        "mean": round(estimates_tensor.mean().item(), 4),
+        "standardDeviation": round(estimates_tensor.std().item(), 4),
+        "minimum": round(estimates_tensor.min().item(), 4),
+        "maximum": round(estimates_tensor.max().item(), 4),
+    },
 }
 os.makedirs(os.path.join(here, "results"), exist_ok=True)
 suffix = "" if args.seed == 1337 else f"-seed-{args.seed}"

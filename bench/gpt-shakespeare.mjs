@@ -6,7 +6,8 @@
 // it reached 1.886 in 405 s.
 // Usage: node bench/gpt-shakespeare.mjs [--iterations 2000] [--backend wasm] [--seed 1337]
 // Prints JSON (and writes bench/results/gpt-shakespeare.json): ms per step, tokens per second,
-// the validation loss over the whole validation split, wall time, and a sample.
+// the validation loss over the whole validation split, the spread of nanoGPT's 20-batch
+// estimate of it (--estimate-draws), wall time, and a sample.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ import {
   cosineWithWarmupSchedule,
   createDataLoader,
   createRandomGenerator,
+  datasetFromArray,
   initBackend,
   iterableDataset,
   setGlobalSeed,
@@ -74,6 +76,26 @@ const trainingSeconds = (performance.now() - started) / 1000;
 const evaluation = await trainer.evaluate(
   createDataLoader(languageModelingDataset(validation, blockSize), { batchSize: 64 }),
 );
+// nanoGPT's own figure is estimate_loss(): the mean over 20 random batches of 12 windows (240
+// windows). Draw that estimate repeatedly to show how far one draw strays from the whole split.
+const estimateDraws = Number(argument('estimate-draws', 40));
+const estimateRandom = createRandomGenerator(seed + 1);
+const estimates = [];
+for (let draw = 0; draw < estimateDraws; draw++) {
+  const drawWindows = Array.from({ length: 240 }, () => {
+    const start = estimateRandom.nextInt(validation.length - blockSize - 1);
+    return {
+      inputIds: validation.slice(start, start + blockSize),
+      targets: validation.slice(start + 1, start + blockSize + 1),
+    };
+  });
+  const drawEvaluation = await trainer.evaluate(createDataLoader(datasetFromArray(drawWindows), { batchSize: 60 }));
+  estimates.push(drawEvaluation.loss);
+}
+const estimateMean = estimates.reduce((sum, value) => sum + value, 0) / Math.max(1, estimates.length);
+const estimateDeviation = Math.sqrt(
+  estimates.reduce((sum, value) => sum + (value - estimateMean) ** 2, 0) / Math.max(1, estimates.length - 1),
+);
 const sample = tokenizer.decode(
   await generate(model, tokenizer.encode('\n'), { maxNewTokens: 200, temperature: 0.8, topK: 200, seed: 1 }),
 );
@@ -89,6 +111,13 @@ const report = {
   tokensPerSecond: Math.round((iterations * 12 * blockSize) / trainingSeconds),
   trainingSeconds: Math.round(trainingSeconds),
   validationLoss: Number(evaluation.loss.toFixed(4)),
+  nanoGPTEstimate: {
+    draws: estimates.length,
+    mean: Number(estimateMean.toFixed(4)),
+    standardDeviation: Number(estimateDeviation.toFixed(4)),
+    minimum: Number(Math.min(...estimates).toFixed(4)),
+    maximum: Number(Math.max(...estimates).toFixed(4)),
+  },
   reference: { nanoGPTValidationLoss: 1.88, pytorchCpuHereValidationLoss: 1.886, pytorchCpuHereSeconds: 405 },
   sample,
 };
