@@ -1,1 +1,18 @@
-export {};
+export { TorchBackendError } from './errors.js';
+export { addonPath } from './native.js';
+export {
+  registerTorchBackends,
+  setTorchThreads,
+  THREADS_ENVIRONMENT_VARIABLE,
+  TORCH_BACKEND_NAME,
+  TORCH_CUDA_BACKEND_NAME,
+  type TorchAvailability,
+  torchAvailability,
+  torchKernelNames,
+} from './register.js';
+export { type NativeTensor, TorchBackend } from './torch-backend.js';
+
+import { registerTorchBackends } from './register.js';
+
+// Importing the package registers the backends, as importing a tfjs backend package does.
+registerTorchBackends();

@@ -3,7 +3,7 @@
  * provides its backend, whether that package can be loaded here, and how to make it the active
  * tfjs backend. `initBackend` picks one; nothing else in Tessera talks to backends directly.
  */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'torch-cuda' | 'tensorflow-gpu' | 'tensorflow' | 'torch' | 'wasm' | 'cpu';
 
 export type DeviceKind = 'cpu' | 'gpu';
 

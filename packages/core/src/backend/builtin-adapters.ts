@@ -86,6 +86,63 @@ function optionalPackageAdapter(spec: {
   return adapter;
 }
 
+/** What @tessera/backend-torch exports for the adapter (it registers its backends on import). */
+interface TorchBackendModule {
+  torchAvailability(device: 'cpu' | 'cuda'): BackendAvailability;
+}
+
+/**
+ * An adapter for @tessera/backend-torch, an optional peer: a native addon on LibTorch. The
+ * package installs even where LibTorch is missing (its native build is then skipped), so being
+ * resolvable is not enough: the package itself says whether its addon loaded and why not.
+ */
+function torchPackageAdapter(spec: { name: 'torch' | 'torch-cuda'; device: DeviceKind }): BackendAdapter {
+  const packageName = '@tessera/backend-torch';
+  const tfjsBackendName = spec.name;
+  let loaded: Promise<TorchBackendModule> | undefined;
+  const load = () => {
+    // A variable specifier keeps bundlers from trying to resolve the optional package.
+    const specifier: string = packageName;
+    loaded ??= import(specifier) as Promise<TorchBackendModule>;
+    return loaded;
+  };
+  const adapter: BackendAdapter = {
+    ...spec,
+    packageName,
+    tfjsBackendName,
+    async isAvailable(): Promise<BackendAvailability> {
+      if (!isResolvable(packageName)) {
+        return { available: false, detail: `${packageName} is not installed (npm install ${packageName})` };
+      }
+      let module: TorchBackendModule;
+      try {
+        module = await load();
+      } catch (error) {
+        return {
+          available: false,
+          detail: `${packageName} is installed but failed to load: ${(error as Error).message.split('\n')[0]}`,
+        };
+      }
+      const availability = module.torchAvailability(spec.device === 'gpu' ? 'cuda' : 'cpu');
+      if (availability.available && tf.findBackendFactory(tfjsBackendName) === null) {
+        return { available: false, detail: `${packageName} loaded but registered no '${tfjsBackendName}' backend` };
+      }
+      return availability;
+    },
+    async activate(): Promise<void> {
+      const availability = await adapter.isAvailable();
+      if (!availability.available) {
+        throw new TesseraError(
+          'E_BACKEND_UNAVAILABLE',
+          `backend '${spec.name}' is unavailable: ${availability.detail}. Or choose another backend (wasm, cpu).`,
+        );
+      }
+      await setActiveBackend(adapter);
+    },
+  };
+  return adapter;
+}
+
 /** A backend bundled with @tessera/core: always installed, so always available. */
 function bundledAdapter(spec: {
   name: BackendName;
@@ -110,6 +167,7 @@ function bundledAdapter(spec: {
 
 /** The built-in backends, most preferred first. */
 export const builtinBackendAdapters: readonly BackendAdapter[] = [
+  torchPackageAdapter({ name: 'torch-cuda', device: 'gpu' }),
   optionalPackageAdapter({
     name: 'tensorflow-gpu',
     device: 'gpu',
@@ -122,6 +180,7 @@ export const builtinBackendAdapters: readonly BackendAdapter[] = [
     packageName: '@tensorflow/tfjs-node',
     tfjsBackendName: 'tensorflow',
   }),
+  torchPackageAdapter({ name: 'torch', device: 'cpu' }),
   bundledAdapter({
     name: 'wasm',
     packageName: '@tensorflow/tfjs-backend-wasm',

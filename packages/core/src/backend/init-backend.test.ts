@@ -3,16 +3,26 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TesseraError } from '../errors.js';
 import type { BackendAdapter } from './backend-adapter.js';
 import './gradients.js';
+import { builtinBackendAdapters } from './builtin-adapters.js';
 import { BACKEND_ENVIRONMENT_VARIABLE, createBackendInitializer, initBackend, listBackends } from './init-backend.js';
+
+// Whether the optional @tessera/backend-torch (and its native addon) can be used on this machine:
+// with it, `torch` is preferred over wasm; without it, wasm is the best available.
+const torchAdapter = builtinBackendAdapters.find((adapter) => adapter.name === 'torch')!;
+const torchAvailability = await torchAdapter.isAvailable();
+const torchCudaAvailability = await builtinBackendAdapters
+  .find((adapter) => adapter.name === 'torch-cuda')!
+  .isAvailable();
+const withoutTorch = builtinBackendAdapters.filter((adapter) => !adapter.name.startsWith('torch'));
 
 afterEach(() => {
   vi.unstubAllEnvs();
 });
 
 describe('initBackend', () => {
-  it('picks wasm as the best available backend when no native tfjs is installed', async () => {
+  it('picks wasm as the best available backend when no native backend is installed', async () => {
     vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, '');
-    const info = await initBackend();
+    const info = await createBackendInitializer(withoutTorch).initBackend();
     expect(info.name).toBe('wasm');
     expect(info.device).toBe('cpu');
     expect(info.selectedBy).toBe('preference');
@@ -22,6 +32,31 @@ describe('initBackend', () => {
       expect.arrayContaining(['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter']),
     );
     expect(info.candidates.map((candidate) => candidate.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+  });
+
+  it.skipIf(!torchAvailability.available)('prefers torch over wasm when @tessera/backend-torch is usable', async () => {
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, '');
+    const info = await initBackend();
+    const expected = torchCudaAvailability.available ? 'torch-cuda' : 'torch';
+    expect(info.name).toBe(expected);
+    expect(tf.getBackend()).toBe(expected);
+    expect(info.candidates.map((candidate) => candidate.name)).toEqual([
+      'torch-cuda',
+      'tensorflow-gpu',
+      'tensorflow',
+      'torch',
+      'wasm',
+      'cpu',
+    ]);
+    // torch implements the training kernels wasm lacks; nothing needs filling.
+    expect(info.filledKernels).toEqual([]);
+  });
+
+  it('says why torch is unavailable and how to get it, when it is', async () => {
+    const candidates = await listBackends();
+    const torch = candidates.find((candidate) => candidate.name === 'torch')!;
+    expect(torch.available).toBe(torchAvailability.available);
+    if (!torch.available) expect(torch.detail).toMatch(/npm install @tessera\/backend-torch|LibTorch|npm rebuild/);
   });
 
   it(`honours ${BACKEND_ENVIRONMENT_VARIABLE}=cpu`, async () => {
@@ -52,15 +87,17 @@ describe('initBackend', () => {
   it('rejects an unknown backend name, listing the valid ones', async () => {
     vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, 'webgpu');
     await expect(initBackend()).rejects.toThrow(
-      /E_BACKEND_UNKNOWN: unknown backend 'webgpu' \(from TESSERA_BACKEND\); choose one of: tensorflow-gpu, tensorflow, wasm, cpu/,
+      /E_BACKEND_UNKNOWN: unknown backend 'webgpu' \(from TESSERA_BACKEND\); choose one of: torch-cuda, tensorflow-gpu, tensorflow, torch, wasm, cpu/,
     );
   });
 
   it('lists every backend with its availability', async () => {
     const backends = await listBackends();
     expect(backends.map((backend) => [backend.name, backend.available])).toEqual([
+      ['torch-cuda', torchCudaAvailability.available],
       ['tensorflow-gpu', false],
       ['tensorflow', false],
+      ['torch', torchAvailability.available],
       ['wasm', true],
       ['cpu', true],
     ]);

@@ -1,0 +1,201 @@
+// Training step times on the LibTorch backend (@tessera/backend-torch) against wasm and against
+// PyTorch itself, side by side in one run on this machine: nanoGPT's baby GPT step (batch 12,
+// block 64, AdamW betas 0.9/0.99, weight decay 0.1, clip 1.0, as bench/gpt-shakespeare.mjs) and an
+// MNIST-shaped CNN step (core's Conv2d 32 -> MaxPool -> Conv2d 64 -> MaxPool -> 128 -> 10, batch
+// 64, Adam). Inputs are random tokens / pixels: a step's time does not depend on their values.
+// The PyTorch reference is bench/torch-step-pytorch.py (the same models, same thread count).
+// Usage: node bench/torch-step.mjs [--steps 30] [--warmup 5] [--threads 2] [--backends torch,wasm]
+// Prints JSON and a ratio table; writes bench/results/torch-step.json.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  Activation,
+  Adam,
+  AdamW,
+  Conv2d,
+  clipGradientNorm,
+  computeGradients,
+  createRandomGenerator,
+  crossEntropy,
+  Flatten,
+  initBackend,
+  Linear,
+  MaxPool2d,
+  Sequential,
+  setGlobalSeed,
+  tf,
+  weightDecayGroups,
+} from '@tessera/core';
+import { GPT, gptConfig } from '@tessera/transformer';
+
+const argument = (name, fallback) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? process.argv[index + 1] : fallback;
+};
+const steps = Number(argument('steps', 30));
+const warmup = Number(argument('warmup', 5));
+const threads = Number(argument('threads', 2));
+const backends = argument('backends', 'torch,wasm').split(',');
+const here = dirname(fileURLToPath(import.meta.url));
+process.env.TESSERA_TORCH_THREADS = String(threads); // read when @tessera/backend-torch loads
+
+/** Milliseconds per call of `step`, after `warmup` untimed calls. */
+function timeSteps(step) {
+  for (let index = 0; index < warmup; index++) step();
+  const started = performance.now();
+  for (let index = 0; index < steps; index++) step();
+  return (performance.now() - started) / steps;
+}
+
+function gptStepTime() {
+  setGlobalSeed(1337);
+  const config = gptConfig('nanogpt-baby', { vocabularySize: 65 });
+  const model = new GPT(config);
+  const optimizer = new AdamW(weightDecayGroups(model.trainableParameters(), 0.1), { learningRate: 1e-3, beta2: 0.99 });
+  const clip = clipGradientNorm(1.0);
+  const random = createRandomGenerator(1);
+  const tokens = () =>
+    tf.tensor2d(
+      Int32Array.from({ length: 12 * config.blockSize }, () => random.nextInt(65)),
+      [12, config.blockSize],
+      'int32',
+    );
+  let step = 0;
+  const milliseconds = timeSteps(() => {
+    const inputs = tokens();
+    const targets = tokens();
+    const loss = tf.tidy(() => {
+      const { loss, gradients } = computeGradients(model.trainableParameters(), () =>
+        crossEntropy(model.forward(inputs), targets),
+      );
+      optimizer.step(clip.apply(gradients, { step: step++ }));
+      return loss;
+    });
+    loss.dataSync(); // the trainer reads every loss, as nanoGPT's loss.item()
+    tf.dispose([loss, inputs, targets]);
+  });
+  model.dispose();
+  optimizer.dispose();
+  return milliseconds;
+}
+
+function cnnStepTime() {
+  setGlobalSeed(1);
+  const model = new Sequential(
+    new Conv2d(1, 32, 3, { padding: 1 }), // [batch, 28, 28, 32]
+    new Activation('relu'),
+    new MaxPool2d(2), // [batch, 14, 14, 32]
+    new Conv2d(32, 64, 3, { padding: 1 }), // [batch, 14, 14, 64]
+    new Activation('relu'),
+    new MaxPool2d(2), // [batch, 7, 7, 64]
+    new Flatten(),
+    new Linear(7 * 7 * 64, 128),
+    new Activation('relu'),
+    new Linear(128, 10),
+  );
+  const optimizer = new Adam(model.trainableParameters(), { learningRate: 1e-3 });
+  const random = createRandomGenerator(2);
+  const milliseconds = timeSteps(() => {
+    const images = tf.tensor4d(
+      Float32Array.from({ length: 64 * 784 }, () => random.nextFloat()),
+      [64, 28, 28, 1],
+    );
+    const labels = tf.tensor1d(
+      Int32Array.from({ length: 64 }, () => random.nextInt(10)),
+      'int32',
+    );
+    const loss = tf.tidy(() => {
+      const { loss, gradients } = computeGradients(model.trainableParameters(), () =>
+        crossEntropy(model.forward(images), labels),
+      );
+      optimizer.step(gradients);
+      return loss;
+    });
+    loss.dataSync();
+    tf.dispose([loss, images, labels]);
+  });
+  model.dispose();
+  optimizer.dispose();
+  return milliseconds;
+}
+
+/** Microseconds per tiny op (an add of two [4] tensors): the per-kernel overhead, tfjs's engine included. */
+function tinyOpMicroseconds() {
+  const x = tf.ones([4]);
+  for (let index = 0; index < 2000; index++) tf.add(x, x).dispose();
+  const started = performance.now();
+  for (let index = 0; index < 10_000; index++) tf.add(x, x).dispose();
+  x.dispose();
+  return ((performance.now() - started) * 1000) / 10_000;
+}
+
+const loadBefore = loadavg()[0];
+const measured = {};
+for (const name of backends) {
+  const info = await initBackend({ backend: name });
+  measured[name] = {
+    detail: info.candidates[0]?.detail,
+    tinyOpMicroseconds: Number(tinyOpMicroseconds().toFixed(1)),
+    gptMillisecondsPerStep: Number(gptStepTime().toFixed(2)),
+    cnnMillisecondsPerStep: Number(cnnStepTime().toFixed(2)),
+    numTensorsAfter: tf.memory().numTensors,
+  };
+  console.error(`${name}: ${JSON.stringify(measured[name])}`);
+}
+const pytorch = JSON.parse(
+  execFileSync(
+    '/usr/bin/python3',
+    [
+      join(here, 'torch-step-pytorch.py'),
+      '--steps',
+      String(steps),
+      '--warmup',
+      String(warmup),
+      '--threads',
+      String(threads),
+    ],
+    { encoding: 'utf8' },
+  )
+    .trim()
+    .split('\n')
+    .pop(),
+);
+const ratios = Object.fromEntries(
+  Object.entries(measured).map(([name, times]) => [
+    name,
+    {
+      gptVersusPytorch: Number((times.gptMillisecondsPerStep / pytorch.gptMillisecondsPerStep).toFixed(3)),
+      cnnVersusPytorch: Number((times.cnnMillisecondsPerStep / pytorch.cnnMillisecondsPerStep).toFixed(3)),
+    },
+  ]),
+);
+const report = {
+  benchmark: 'torch-step',
+  date: new Date().toISOString(),
+  steps,
+  warmup,
+  threads,
+  loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0].toFixed(2)) },
+  backends: measured,
+  pytorch,
+  ratios,
+  target: 'torch within 1.2x of PyTorch for both steps',
+};
+mkdirSync(join(here, 'results'), { recursive: true });
+writeFileSync(join(here, 'results', 'torch-step.json'), `${JSON.stringify(report, null, 2)}\n`);
+console.log(JSON.stringify(report, null, 2));
+console.log(`\nstep               ${['pytorch', ...Object.keys(measured)].map((name) => name.padStart(10)).join('')}`);
+for (const [label, key] of [
+  ['gpt ms/step', 'gptMillisecondsPerStep'],
+  ['cnn ms/step', 'cnnMillisecondsPerStep'],
+]) {
+  const cells = [pytorch[key], ...Object.values(measured).map((times) => times[key])];
+  console.log(label.padEnd(19) + cells.map((value) => value.toFixed(1).padStart(10)).join(''));
+}
+for (const [name, ratio] of Object.entries(ratios)) {
+  console.log(`${name} / pytorch: gpt ${ratio.gptVersusPytorch}x, cnn ${ratio.cnnVersusPytorch}x`);
+}
+tf.disposeVariables();

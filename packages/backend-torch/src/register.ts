@@ -1,0 +1,87 @@
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import './kernels/elementwise.js';
+import './kernels/reductions.js';
+import './kernels/matmul.js';
+import './kernels/shape.js';
+import './kernels/indexing.js';
+import './kernels/convolution.js';
+import './kernels/pooling.js';
+import './kernels/resize.js';
+import { kernelConfigs, torchKernels } from './kernels/define-kernel.js';
+import { loadNativeAddon } from './native.js';
+import { TorchBackend } from './torch-backend.js';
+
+/** The tfjs backend names this package registers. */
+export const TORCH_BACKEND_NAME = 'torch';
+export const TORCH_CUDA_BACKEND_NAME = 'torch-cuda';
+
+export interface TorchAvailability {
+  available: boolean;
+  /** Why it is or is not available, in words a user can act on. */
+  detail: string;
+}
+
+let metadata: Float64Array | undefined;
+
+/** The environment variable that sets LibTorch's CPU thread count (default: every core). */
+export const THREADS_ENVIRONMENT_VARIABLE = 'TESSERA_TORCH_THREADS';
+
+function defaultThreads(): number {
+  const configured = Number(process.env[THREADS_ENVIRONMENT_VARIABLE]);
+  return Number.isInteger(configured) && configured > 0 ? configured : availableParallelism();
+}
+
+/**
+ * Whether the `torch` (device 'cpu') or `torch-cuda` (device 'cuda') backend can run here.
+ * Never throws.
+ */
+export function torchAvailability(device: 'cpu' | 'cuda' = 'cpu'): TorchAvailability {
+  const loaded = loadNativeAddon();
+  if (loaded.addon === undefined) return { available: false, detail: loaded.detail };
+  const version = `LibTorch ${loaded.addon.torchVersion}`;
+  if (device === 'cuda' && !loaded.addon.cudaAvailable()) {
+    return { available: false, detail: `${version} was found, but without CUDA or without a visible GPU` };
+  }
+  return {
+    available: true,
+    detail: `${version} through ${loaded.path}${device === 'cpu' ? `, ${loaded.addon.getNumThreads()} threads` : ', CUDA'}`,
+  };
+}
+
+/** Sets how many CPU threads LibTorch's operators use. */
+export function setTorchThreads(threads: number): void {
+  const loaded = loadNativeAddon();
+  if (loaded.addon !== undefined) loaded.addon.setNumThreads(threads);
+}
+
+let registered = false;
+
+/**
+ * Registers the `torch` backend (and `torch-cuda` when LibTorch has CUDA) with tfjs, with every
+ * kernel in src/kernels. Runs on import; a missing addon registers nothing (see torchAvailability).
+ */
+export function registerTorchBackends(): string[] {
+  const loaded = loadNativeAddon();
+  if (loaded.addon === undefined) return [];
+  const addon = loaded.addon;
+  const names: string[] = [];
+  if (!registered) {
+    metadata = new Float64Array(4096);
+    addon.initialize(metadata, defaultThreads());
+    registered = true;
+  }
+  const devices: ['cpu' | 'cuda', string, number][] = [['cpu', TORCH_BACKEND_NAME, 3]];
+  if (addon.cudaAvailable()) devices.push(['cuda', TORCH_CUDA_BACKEND_NAME, 4]);
+  for (const [device, name, priority] of devices) {
+    if (tf.findBackendFactory(name) === null) {
+      tf.registerBackend(name, () => new TorchBackend(addon, metadata!, device), priority);
+      for (const config of kernelConfigs(name)) tf.registerKernel(config);
+    }
+    names.push(name);
+  }
+  return names;
+}
+
+/** The tfjs kernels the torch backend implements. */
+export const torchKernelNames: readonly string[] = torchKernels.map((kernel) => kernel.kernelName);
