@@ -19,9 +19,8 @@ import {
   Sequential,
   tf,
 } from '@tessera/core';
-import { describe, expect, it } from 'vitest';
-// Imported from source: @tessera/transformer is not a dependency of this package (see README).
 import { GPT, gptConfig } from '@tessera/transformer';
+import { describe, expect, it } from 'vitest';
 import './index.js';
 import { maxRelativeDifference, seededRandom, skipReason } from './test-support.js';
 import type { TorchBackend } from './torch-backend.js';

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { TesseraError } from '../errors.js';
 
 /**
@@ -75,6 +74,9 @@ export interface CsvTable {
 export async function readCsv(path: string, options: { delimiter?: string } = {}): Promise<CsvTable> {
   let text: string;
   try {
+    // Imported on first use through a computed specifier, so browser bundles (which get parseCsv) never include it.
+    const specifier = 'node:fs/promises';
+    const { readFile } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs/promises');
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new TesseraError('E_CSV_IO', `cannot read ${path}: ${(error as Error).message}`, { cause: error });

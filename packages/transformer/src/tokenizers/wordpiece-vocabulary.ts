@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { TesseraError } from '@tessera/core';
 
 /**
@@ -23,6 +22,9 @@ export function parseWordPieceVocabulary(text: string): string[] {
 export async function readWordPieceVocabulary(path: string): Promise<string[]> {
   let bytes: Uint8Array;
   try {
+    // Imported on first use through a computed specifier, so browser bundles never include it.
+    const specifier = 'node:fs/promises';
+    const { readFile } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs/promises');
     bytes = await readFile(path);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,75 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import * as browser from './browser.js';
+import * as node from './index.js';
+
+/**
+ * The browser entry (package.json `exports` → `browser`) must reach no Node built-in, may only
+ * use what @tessera/core's browser entry exports, and re-exports the Node entry's very bindings.
+ */
+
+const sourceRoot = dirname(fileURLToPath(import.meta.url));
+const packageRoot = join(sourceRoot, '..');
+const nodeExports = new Map<string, unknown>(Object.entries(node));
+const nodeBuiltins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+
+/** Bare specifiers reached from `entry` through static imports and re-exports (`import type` erases). */
+function bareImports(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const bare = new Set<string>();
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const match of source.matchAll(/^(?:import|export)(?!\s+type\s)(?:[^'";]*?\bfrom\s*|\s*)['"]([^'"]+)['"]/gm)) {
+      const specifier = match[1] as string;
+      if (specifier.startsWith('.')) pending.push(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+      else bare.add(specifier);
+    }
+  }
+  return bare;
+}
+
+describe('the browser entry of @tessera/transformer', () => {
+  it('reaches no Node built-in through its static imports', () => {
+    expect([...bareImports(join(sourceRoot, 'browser.ts'))]).toEqual(['@tessera/core']);
+    // The walk does see built-ins where they are: the Node entry reads tokenizer files.
+    expect([...bareImports(join(sourceRoot, 'index.ts'))].filter((name) => nodeBuiltins.has(name))).toContain(
+      'node:fs/promises',
+    );
+  });
+
+  it('exports the Node entry bindings it keeps, and leaves out what reads or writes files', () => {
+    for (const [name, value] of Object.entries(browser)) {
+      expect(nodeExports.get(name), name).toBe(value);
+    }
+    for (const name of ['exportGpt', 'loadPretrained', 'ByteLevelBPETokenizer', 'readWordPieceVocabulary']) {
+      expect(name in browser, `${name} needs Node and must stay out of the browser entry`).toBe(false);
+    }
+    for (const name of ['GPT', 'generate', 'loadTransformerExport', 'CharacterTokenizer', 'BertTokenizer']) {
+      expect(name in browser, name).toBe(true);
+    }
+  });
+
+  it('imports from @tessera/core only names its browser entry exports (built files)', async () => {
+    const built = join(packageRoot, 'dist/browser.js');
+    const coreRoot = dirname(createRequire(import.meta.url).resolve('@tessera/core/package.json'));
+    const coreBrowser = join(coreRoot, 'dist/browser.js');
+    expect(existsSync(built) && existsSync(coreBrowser), 'build both packages first (turbo does)').toBe(true);
+    const source = readFileSync(built, 'utf8');
+    const imported = [...source.matchAll(/^import\s*\{([^}]*)\}\s*from\s*['"]@tessera\/core['"]/gm)].flatMap((match) =>
+      (match[1] as string).split(',').map((part) => part.trim().split(/\s+as\s+/)[0] as string),
+    );
+    expect(imported).toContain('readExportDirectory');
+    const core = await import(pathToFileURL(coreBrowser).href);
+    expect(imported.filter((name) => name !== '' && !(name in core))).toEqual([]);
+    // No other package is imported by the built browser file.
+    const externals = [...source.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)].map((match) => match[1]);
+    expect(new Set(externals)).toEqual(new Set(['@tessera/core']));
+  });
+});
