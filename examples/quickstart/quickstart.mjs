@@ -1,13 +1,16 @@
-// Tessera's quickstart: develop a small GPT from scratch, then fine-tune it, on the embedded
-// default backend (WebAssembly), in a few minutes on two cores.
+// Tessera's quickstart: develop a small GPT from scratch, then fine-tune it, in a few minutes on
+// two cores: on the embedded default backend (WebAssembly), or on the best one installed
+// (`@tessera/backend-torch` with LibTorch; choose with TESSERA_BACKEND=wasm|torch|cpu).
 //   1. pretrain a character-level GPT (nanoGPT's "baby GPT" shapes) on Shakespeare's plays;
 //   2. sample from it and evaluate it on held-out Shakespeare;
 //   3. fine-tune it on the first chapters of Moby-Dick at a lower learning rate;
-//   4. evaluate both models on both held-out texts and sample again.
+//   4. evaluate both models on both held-out texts and sample again;
+//   5. export the fine-tuned model for deployment (float32, and int8-quantized) — serve it with
+//      `npx tessera serve <export>` or load it in a browser page (examples/browser-generate).
 // Each stage leaves a run directory (config, metrics.jsonl, checkpoints, report/index.html).
 // Usage: node examples/quickstart/quickstart.mjs [--pretrain-steps 200] [--fine-tune-steps 60]
 //          [--evaluation-batches 8] [--out runs/quickstart]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -26,6 +29,7 @@ import { prepareRunDirectory, progress, Trainer } from '@tessera/trainers';
 import {
   CharacterTokenizer,
   causalLanguageModelingTask,
+  exportGpt,
   GPT,
   generate,
   gptConfig,
@@ -161,12 +165,24 @@ say(
 );
 say(`--- sample ---\n${fineTunedSample}\n--------------`);
 
+// A self-contained export: weights (safetensors), config, tokenizer, and a manifest with checksums.
+const exportDirectory = join(output, 'export');
+const quantizedDirectory = join(output, 'export-int8');
+const metadata = { source: 'examples/quickstart', heldOutLoss: fineTunedLosses };
+await exportGpt(exportDirectory, model, tokenizer, { metadata, overwrite: true });
+await exportGpt(quantizedDirectory, model, tokenizer, { quantization: 'int8', metadata, overwrite: true });
+const weightBytes = (directory) => statSync(join(directory, 'model.safetensors')).size;
+say(
+  `\nExported the fine-tuned model (${elapsed()}): float32 weights ${(weightBytes(exportDirectory) / 1e6).toFixed(2)} MB, int8 ${(weightBytes(quantizedDirectory) / 1e6).toFixed(2)} MB`,
+);
+
 const summary = {
   backend: backend.name,
   seconds: Math.round((performance.now() - began) / 1000),
   parameters: model.parameterCount(),
   pretraining: { steps: pretrainSteps, heldOutLoss: pretrainedLosses, sample: pretrainedSample },
   fineTuning: { steps: fineTuneSteps, heldOutLoss: fineTunedLosses, sample: fineTunedSample },
+  exports: { float32: exportDirectory, int8: quantizedDirectory },
 };
 writeFileSync(join(output, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 const show = (path) => (relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path));
@@ -176,4 +192,6 @@ for (const stage of [pretraining.run, fineTuning.run]) {
   say(`  ${show(join(stage.directory, 'report/index.html'))}  report (loss curves, config)`);
   say(`  ${show(stage.checkpointsDirectory)}/  checkpoints (safetensors; resume or fine-tune from last/)`);
 }
+say(`  ${show(exportDirectory)}/  export (serve: npx tessera serve ${show(exportDirectory)})`);
+say(`  ${show(quantizedDirectory)}/  int8-quantized export, ~4x smaller`);
 tf.disposeVariables();

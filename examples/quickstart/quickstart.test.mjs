@@ -1,12 +1,17 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '@tessera/core';
+import { loadTransformerExport } from '@tessera/transformer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const output = mkdtempSync(join(tmpdir(), 'tessera-quickstart-'));
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
 afterAll(() => rmSync(output, { recursive: true, force: true }));
 
 describe('quickstart (smoke test on a tiny budget)', () => {
@@ -41,5 +46,19 @@ describe('quickstart (smoke test on a tiny budget)', () => {
       expect(readdirSync(join(output, stage, 'checkpoints'))).toContain('last');
       expect(stdout).toContain(join(output, stage, 'report', 'index.html'));
     }
+    // The fine-tuned model is exported twice, loadable with one call; int8 weights are ~4x smaller.
+    expect(summary.exports).toEqual({ float32: join(output, 'export'), int8: join(output, 'export-int8') });
+    const sizes = {};
+    for (const [name, directory] of Object.entries(summary.exports)) {
+      const manifest = JSON.parse(readFileSync(join(directory, 'tessera.json'), 'utf8'));
+      expect(manifest.kind).toBe('gpt');
+      sizes[name] = statSync(join(directory, 'model.safetensors')).size;
+      const loaded = await loadTransformerExport(directory);
+      expect(loaded.kind).toBe('gpt');
+      expect(loaded.model.parameterCount()).toBe(summary.parameters);
+      loaded.model.dispose();
+    }
+    expect(sizes.int8).toBeLessThan(sizes.float32 / 3);
+    expect(stdout).toContain(`npx tessera serve ${join(output, 'export')}`);
   });
 });
