@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['*.test.mjs'],
+    // The smoke test trains a few steps on a slice of MNIST in a child process.
+    testTimeout: 180_000,
+  },
+});
