@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(packageRoot, 'dist/bin.js');
+const torchBuilt = existsSync(join(packageRoot, '../backend-torch/build/Release/tessera_torch.node'));
 
 function tessera(...args: string[]) {
   const result = spawnSync(process.execPath, [bin, ...args], {
@@ -18,23 +20,28 @@ function tessera(...args: string[]) {
 }
 
 describe('tessera', () => {
-  it('backend --json reports wasm as the default and every candidate', () => {
+  it('backend --json reports the most preferred available backend and every candidate', () => {
     const { status, stdout } = tessera('backend', '--json');
     expect(status).toBe(0);
     const info = JSON.parse(stdout);
-    expect(info.name).toBe('wasm');
-    expect(info.candidates.map((candidate: { name: string }) => candidate.name)).toEqual([
+    const candidates = info.candidates as { name: string; available: boolean }[];
+    expect(candidates.map((candidate) => candidate.name)).toEqual([
+      'torch-cuda',
       'tensorflow-gpu',
       'tensorflow',
+      'torch',
       'wasm',
       'cpu',
     ]);
+    // torch when the monorepo's backend-torch addon is built (CI installs LibTorch), else wasm.
+    expect(info.name).toBe(torchBuilt ? 'torch' : 'wasm');
+    expect(info.name).toBe(candidates.find((candidate) => candidate.available)?.name);
   });
 
   it('backend prints a readable report that says how to get the other backends', () => {
     const { status, stdout } = tessera('backend');
     expect(status).toBe(0);
-    expect(stdout).toMatch(/^active: wasm \(cpu\)/);
+    expect(stdout).toMatch(torchBuilt ? /^active: torch \(cpu\)/ : /^active: wasm \(cpu\)/);
     expect(stdout).toContain('npm install @tensorflow/tfjs-node');
     expect(stdout).toContain('TESSERA_BACKEND');
   });
