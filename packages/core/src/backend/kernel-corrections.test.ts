@@ -25,6 +25,8 @@ describe('kernel corrections on wasm', () => {
       'FusedDepthwiseConv2D',
       'Conv2DBackpropInput',
       'BatchMatMul',
+      'Identity',
+      'Slice',
     ]);
     expect(applyKernelOverrides('wasm')).toEqual(overriddenKernels);
   });

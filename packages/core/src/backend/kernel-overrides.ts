@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelCorrections } from './kernel-corrections.js';
+import { batchedMatMulOverride } from './kernels/batched-matmul.js';
 import { conv2dBackpropInputOverride } from './kernels/conv2d-backprop-input.js';
+import { heapSliceOverride } from './kernels/heap-slice.js';
+import { sharedIdentityOverride } from './kernels/shared-identity.js';
 import { transposedMatMulOverride } from './kernels/transposed-matmul.js';
 
 /**
@@ -17,11 +20,17 @@ export interface KernelOverride {
   wrap(native: tf.KernelFunc): tf.KernelFunc;
 }
 
-/** Corrections first, then speed-ups; an override wraps whatever was registered before it. */
+/**
+ * Corrections first, then speed-ups; an override wraps whatever was registered before it, so a
+ * later one runs first: the transposed-product override hands plain operands to the batched one.
+ */
 export const kernelOverrides: readonly KernelOverride[] = [
   ...kernelCorrections,
+  batchedMatMulOverride,
   transposedMatMulOverride,
   conv2dBackpropInputOverride,
+  sharedIdentityOverride,
+  heapSliceOverride,
 ];
 
 const appliedByBackend = new Map<string, Set<KernelOverride>>();

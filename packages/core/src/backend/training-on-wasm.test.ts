@@ -90,6 +90,65 @@ describe('training on the wasm backend', () => {
     tf.dispose([x, targets, filters, bias, head]);
   });
 
+  it('causal self-attention trains on wasm (the speed overrides) along the same loss trajectory as on cpu', async () => {
+    // Exercises every speed override in a training loop: batched and transposed BatchMatMul
+    // (scores, weighted values and their gradients), Slice of the fused projection, Identity.
+    const [batch, time, embedding, heads] = [2, 32, 32, 2]; // 16,384 multiply-adds per head product
+    const headSize = embedding / heads;
+    const random = seededRandom(5);
+    const values = (count: number, scale: number) =>
+      Float32Array.from({ length: count }, () => scale * (random() - 0.5));
+    const inputs = values(batch * time * embedding, 2);
+    const targets = values(batch * time * embedding, 2);
+    const projection = values(embedding * 3 * embedding, 0.4);
+    const mask = Float32Array.from({ length: time * time }, (_, i) => (i % time > Math.floor(i / time) ? -1e9 : 0));
+    const trajectory = async (backendName: string) => {
+      await tf.setBackend(backendName);
+      const weight = tf.variable(tf.tensor2d(projection, [embedding, 3 * embedding]));
+      const [x, y, causal] = [
+        tf.tensor3d(inputs, [batch, time, embedding]),
+        tf.tensor3d(targets, [batch, time, embedding]),
+        tf.tensor4d(mask, [1, 1, time, time]),
+      ];
+      const headsOf = (projected: tf.Tensor, offset: number) =>
+        tf.transpose(
+          tf.reshape(tf.slice(projected, [0, 0, offset * embedding], [batch, time, embedding]), [
+            batch,
+            time,
+            heads,
+            headSize,
+          ]),
+          [0, 2, 1, 3],
+        ); // [batch, heads, time, headSize]
+      const loss = () => {
+        const projected = tf.reshape(tf.matMul(tf.reshape(x, [-1, embedding]), weight), [batch, time, 3 * embedding]);
+        const scores = tf.add(tf.div(tf.matMul(headsOf(projected, 0), headsOf(projected, 1), false, true), 4), causal);
+        const attended = tf.matMul(tf.softmax(scores), headsOf(projected, 2)); // [batch, heads, time, headSize]
+        const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, time, embedding]);
+        return tf.mean(tf.square(tf.sub(tf.add(x, merged), y))) as tf.Scalar;
+      };
+      const optimizer = tf.train.sgd(2);
+      const losses: number[] = [];
+      const tensorsPerStep: number[] = [];
+      for (let step = 0; step < 8; step++) {
+        const value = optimizer.minimize(loss, true, [weight]) as tf.Scalar;
+        losses.push(value.dataSync()[0] as number);
+        value.dispose();
+        tensorsPerStep.push(tf.memory().numTensors);
+      }
+      optimizer.dispose();
+      tf.dispose([weight, x, y, causal]);
+      return { losses, tensorsPerStep };
+    };
+    const reference = await trajectory('cpu');
+    const actual = await trajectory('wasm');
+    for (const [step, expected] of reference.losses.entries()) {
+      expect(Math.abs((actual.losses[step] as number) - expected) / expected).toBeLessThan(1e-4);
+    }
+    expect(actual.losses.at(-1)).toBeLessThan(0.99 * (actual.losses[0] as number)); // it learns
+    expect(new Set(actual.tensorsPerStep).size).toBe(1);
+  });
+
   it('a gradient step through every filled kernel leaves tf.memory().numTensors unchanged', () => {
     const table = tf.randomNormal([10, 4]);
     const image = tf.randomNormal([2, 6, 6, 4]);

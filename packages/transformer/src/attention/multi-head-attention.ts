@@ -41,6 +41,28 @@ export interface AttentionOutput {
   attentionWeights?: tf.Tensor;
 }
 
+/** The additive score for a blocked key: finite, so a fully masked row gives a uniform softmax rather than NaN. */
+const BLOCKED = -1e9;
+const causalMaskValues = new Map<string, Float32Array>();
+
+/**
+ * The causal mask for `rows` queries at positions past … past + rows − 1 over `columns` keys:
+ * 0 where key j ≤ query position, BLOCKED after. Built in JavaScript once per shape and uploaded
+ * (a handful of tiny kernels per layer per step otherwise). [1, 1, rows, columns]
+ */
+function causalMask(rows: number, columns: number, past: number): tf.Tensor {
+  const key = `${rows}x${columns}+${past}`;
+  let values = causalMaskValues.get(key);
+  if (values === undefined) {
+    values = new Float32Array(rows * columns);
+    for (let row = 0; row < rows; row++) values.fill(BLOCKED, row * columns + past + row + 1, (row + 1) * columns);
+    if (causalMaskValues.size >= 256) causalMaskValues.clear(); // bounded: prompts of many lengths
+    causalMaskValues.set(key, values);
+  }
+  // A copy: tfjs-cpu keeps the array it is given as the tensor's storage, and dataSync hands it out.
+  return tf.tensor4d(values.slice(), [1, 1, rows, columns]);
+}
+
 /**
  * Multi-head self-attention (Vaswani et al. 2017) with one fused query/key/value projection.
  * Written for TensorFlow.js's wasm backend, where matMul with transposed operands and split of
@@ -85,8 +107,12 @@ export class MultiHeadSelfAttention extends Module<[tf.Tensor, AttentionInputs?]
     this.causal = options.causal;
   }
 
-  /** Slice `offset` (0 query, 1 key, 2 value) of the fused projection into heads: [batch, heads, time, headSize]. */
-  private heads(projected: tf.Tensor, offset: number): tf.Tensor {
+  /**
+   * Slice `offset` (0 query, 1 key, 2 value) of the fused projection into heads:
+   * [batch, heads, time, headSize], or [batch, heads, headSize, time] when `transposed` (keys for
+   * the scores, in one transpose rather than two).
+   */
+  private heads(projected: tf.Tensor, offset: number, transposed = false): tf.Tensor {
     const [batch, time, fused] = projected.shape as [number, number, number];
     const embedding = fused / 3;
     return tf.transpose(
@@ -96,7 +122,7 @@ export class MultiHeadSelfAttention extends Module<[tf.Tensor, AttentionInputs?]
         this.headCount,
         this.headSize,
       ]),
-      [0, 2, 1, 3],
+      transposed ? [0, 2, 3, 1] : [0, 2, 1, 3],
     );
   }
 
@@ -118,7 +144,7 @@ export class MultiHeadSelfAttention extends Module<[tf.Tensor, AttentionInputs?]
     const result = tf.tidy(() => {
       const projected = this.queryKeyValue.forward(x); // [batch, time, 3·embedding]
       const query = this.heads(projected, 0); // [batch, heads, time, headSize]
-      const keyTransposed = tf.transpose(this.heads(projected, 1), [0, 1, 3, 2]); // [batch, heads, headSize, time]
+      const keyTransposed = this.heads(projected, 1, true); // [batch, heads, headSize, time]
       const value = this.heads(projected, 2);
       let scores = tf.div(tf.matMul(query, keyTransposed), Math.sqrt(this.headSize)); // [batch, heads, time, time]
       const mask = this.additiveMask(time, inputs.attentionMask);
@@ -152,11 +178,8 @@ export class MultiHeadSelfAttention extends Module<[tf.Tensor, AttentionInputs?]
         tf.matMul(this.heads(projected, 0), tf.transpose(key, [0, 1, 3, 2])),
         Math.sqrt(this.headSize),
       ); // [batch, heads, new, total]
-      if (fresh > 1) {
-        // New query i sits at position past + i and may see keys 0 … past + i.
-        const allowed = tf.linalg.bandPart(tf.ones([fresh, total]), -1, past);
-        scores = tf.add(scores, tf.reshape(tf.mul(tf.sub(1, allowed), -1e9), [1, 1, fresh, total]));
-      }
+      // New query i sits at position past + i and may see keys 0 … past + i.
+      if (fresh > 1) scores = tf.add(scores, causalMask(fresh, total, past));
       const attended = tf.matMul(tf.softmax(scores, -1), value); // [batch, heads, new, headSize]
       return { output: this.mergeHeads(attended), cache: { key, value } };
     });
@@ -164,15 +187,10 @@ export class MultiHeadSelfAttention extends Module<[tf.Tensor, AttentionInputs?]
 
   /** 0 where attention is allowed, a large negative number where not: [1|batch, 1, time, time]. */
   private additiveMask(time: number, attentionMask: tf.Tensor | undefined): tf.Tensor | undefined {
-    const blocked = -1e9; // finite, so a fully masked row gives a uniform softmax rather than NaN
-    let mask: tf.Tensor | undefined;
-    if (this.causal) {
-      const lower = tf.linalg.bandPart(tf.ones([time, time]), -1, 0); // 1 on and below the diagonal
-      mask = tf.reshape(tf.mul(tf.sub(1, lower), blocked), [1, 1, time, time]);
-    }
+    let mask: tf.Tensor | undefined = this.causal ? causalMask(time, time, 0) : undefined;
     if (attentionMask !== undefined) {
       const [batch] = attentionMask.shape as [number, number];
-      const padding = tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, 'float32')), blocked), [batch, 1, 1, time]);
+      const padding = tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, 'float32')), BLOCKED), [batch, 1, 1, time]);
       mask = mask === undefined ? padding : tf.add(mask, padding);
     }
     return mask;

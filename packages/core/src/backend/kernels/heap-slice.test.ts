@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import '../gradients.js';
+import { initBackend } from '../init-backend.js';
+import { randomInteger, randomValues, relativeError, runOn, seededRandom } from './test-helpers.js';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+describe('heap-to-heap Slice override on wasm', () => {
+  it('matches cpu for random slices of ranks 1–6, int32 and bool, whole and empty slices', async () => {
+    const random = seededRandom(51);
+    const cases: Array<{ shape: number[]; begin: number[]; size: number[]; dtype?: 'int32' | 'bool' }> = [
+      { shape: [12, 8, 24], begin: [0, 0, 8], size: [12, 8, 8] }, // attention's query/key/value thirds
+      { shape: [4, 5], begin: [0, 0], size: [4, 5] }, // the whole tensor
+      { shape: [4, 5], begin: [1, 0], size: [2, -1] }, // contiguous rows, -1 to the end
+      { shape: [4, 5], begin: [2, 3], size: [0, 2] }, // empty
+      { shape: [3, 4, 5], begin: [1, 1, 1], size: [2, 2, 3], dtype: 'int32' },
+      { shape: [3, 4, 5], begin: [0, 2, 0], size: [3, 1, 5], dtype: 'bool' },
+    ];
+    for (let trial = 0; trial < 12; trial++) {
+      const rank = randomInteger(random, 1, 6);
+      const shape = Array.from({ length: rank }, () => randomInteger(random, 1, 5));
+      const begin = shape.map((dimension) => randomInteger(random, 0, dimension - 1));
+      const size = shape.map((dimension, axis) => randomInteger(random, 1, dimension - (begin[axis] as number)));
+      cases.push({ shape, begin, size });
+    }
+    for (const { shape, begin, size, dtype } of cases) {
+      const count = shape.reduce((product, dimension) => product * dimension, 1);
+      const values = Array.from(randomValues(random, count), (value) =>
+        dtype === undefined ? value : value > 0 ? 1 : 0,
+      );
+      const compute = () => tf.slice(tf.tensor(values, shape, dtype ?? 'float32'), begin, size);
+      const expected = await runOn('cpu', compute);
+      const actual = await runOn('wasm', compute);
+      const label = JSON.stringify({ shape, begin, size, dtype });
+      expect(actual.shape, label).toEqual(expected.shape);
+      expect(Array.from(actual.values), label).toEqual(Array.from(expected.values));
+    }
+  });
+
+  it("gives the gradient of a sliced projection equal to cpu's", async () => {
+    const random = seededRandom(52);
+    const x = randomValues(random, 2 * 3 * 12);
+    const gradient = () =>
+      tf.grad((input: tf.Tensor) => {
+        const [a, b] = [tf.slice(input, [0, 0, 0], [2, 3, 4]), tf.slice(input, [0, 0, 4], [2, 3, 4])];
+        return tf.sum(tf.mul(tf.square(a), b));
+      })(tf.tensor3d(x, [2, 3, 12]));
+    const expected = await runOn('cpu', gradient);
+    const actual = await runOn('wasm', gradient);
+    expect(relativeError(actual.values, expected.values)).toBeLessThan(1e-6);
+  });
+});
