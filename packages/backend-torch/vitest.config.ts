@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts'],
     // These tests run the built package and whole training runs in child processes.
     testTimeout: 60_000,
+    // Hooks that build or briefly train a model share 2 loaded cores in CI.
+    hookTimeout: 60_000,
   },
 });
