@@ -4,6 +4,9 @@
 # -> conv 64 -> pool -> 128 -> 10, batch 64, Adam), on random data: step time does not depend on it.
 # Usage: python3 bench/torch-step-pytorch.py [--steps 30] [--warmup 5] [--threads 2]
 # Prints one JSON line: {"gptMillisecondsPerStep": ..., "cnnMillisecondsPerStep": ..., ...}
+# With --serve it reads lines "gpt" / "cnn" on stdin and answers each with one JSON line
+# {"millisecondsPerStep": ...} (warmup + steps as given): bench/torch-step.mjs interleaves these
+# with its own measurements, so both sides see the same machine load.
 import argparse
 import json
 import math
@@ -17,6 +20,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=30)
 parser.add_argument("--warmup", type=int, default=5)
 parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--serve", action="store_true")
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1337)
@@ -135,6 +139,15 @@ def cnn_step():
     cnn_optimizer.step()
     loss.item()
 
+
+if args.serve:
+    import sys
+
+    print(json.dumps({"torchVersion": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        step = {"gpt": gpt_step, "cnn": cnn_step}[line.strip()]
+        print(json.dumps({"millisecondsPerStep": round(time_steps(step), 2)}), flush=True)
+    sys.exit(0)
 
 print(
     json.dumps(

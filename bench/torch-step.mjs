@@ -3,13 +3,19 @@
 // block 64, AdamW betas 0.9/0.99, weight decay 0.1, clip 1.0, as bench/gpt-shakespeare.mjs) and an
 // MNIST-shaped CNN step (core's Conv2d 32 -> MaxPool -> Conv2d 64 -> MaxPool -> 128 -> 10, batch
 // 64, Adam). Inputs are random tokens / pixels: a step's time does not depend on their values.
-// The PyTorch reference is bench/torch-step-pytorch.py (the same models, same thread count).
-// Usage: node bench/torch-step.mjs [--steps 30] [--warmup 5] [--threads 2] [--backends torch,wasm]
+// The PyTorch reference is bench/torch-step-pytorch.py (the same models, same thread count), kept
+// running beside this process: each round measures PyTorch, then every backend, back to back, so
+// all of them see the same machine load; ratios are per round, and the medians are reported.
+// Usage: node bench/torch-step.mjs [--steps 30] [--warmup 5] [--threads 2] [--rounds 3]
+//   [--backends torch,wasm] [--unfused]
+// --unfused adds 'torch-unfused': torch with Tessera's fused kernels unregistered, so core runs its
+// composed ops there (what the torch backend did before them), measured in the same rounds.
 // Prints JSON and a ratio table; writes bench/results/torch-step.json.
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
   Activation,
@@ -38,7 +44,9 @@ const argument = (name, fallback) => {
 const steps = Number(argument('steps', 30));
 const warmup = Number(argument('warmup', 5));
 const threads = Number(argument('threads', 2));
+const rounds = Number(argument('rounds', 3));
 const backends = argument('backends', 'torch,wasm').split(',');
+if (process.argv.includes('--unfused')) backends.splice(1, 0, 'torch-unfused');
 const here = dirname(fileURLToPath(import.meta.url));
 process.env.TESSERA_TORCH_THREADS = String(threads); // read when @tessera/backend-torch loads
 
@@ -132,45 +140,88 @@ function tinyOpMicroseconds() {
   return ((performance.now() - started) * 1000) / 10_000;
 }
 
+// torch-unfused: the torch backend without Tessera's fused kernels (core then composes tfjs ops).
+const fusedKernels = [];
+async function activate(name) {
+  await initBackend({ backend: name === 'torch-unfused' ? 'torch' : name });
+  if (fusedKernels.length === 0) {
+    fusedKernels.push(...tf.getKernelsForBackend('torch').filter((config) => config.kernelName.startsWith('Tessera')));
+  }
+  for (const config of fusedKernels) {
+    const registered = tf.getKernel(config.kernelName, 'torch') !== undefined;
+    if (name === 'torch-unfused' && registered) tf.unregisterKernel(config.kernelName, 'torch');
+    if (name !== 'torch-unfused' && !registered) tf.registerKernel(config);
+  }
+  return tf.getBackend();
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const round2 = (value) => Number(value.toFixed(2));
+
+const pytorchProcess = spawn(
+  '/usr/bin/python3',
+  [
+    join(here, 'torch-step-pytorch.py'),
+    '--steps',
+    String(steps),
+    '--warmup',
+    String(warmup),
+    '--threads',
+    String(threads),
+    '--serve',
+  ],
+  { stdio: ['pipe', 'pipe', 'inherit'] },
+);
+const pytorchLines = createInterface({ input: pytorchProcess.stdout })[Symbol.asyncIterator]();
+const nextPytorchLine = async () => JSON.parse((await pytorchLines.next()).value);
+const pytorchInfo = await nextPytorchLine();
+const pytorchStepTime = async (workload) => {
+  pytorchProcess.stdin.write(`${workload}\n`);
+  return (await nextPytorchLine()).millisecondsPerStep;
+};
+
 const loadBefore = loadavg()[0];
 const measured = {};
 for (const name of backends) {
-  const info = await initBackend({ backend: name });
-  measured[name] = {
-    detail: info.candidates[0]?.detail,
-    tinyOpMicroseconds: Number(tinyOpMicroseconds().toFixed(1)),
-    gptMillisecondsPerStep: Number(gptStepTime().toFixed(2)),
-    cnnMillisecondsPerStep: Number(cnnStepTime().toFixed(2)),
-    numTensorsAfter: tf.memory().numTensors,
-  };
-  console.error(`${name}: ${JSON.stringify(measured[name])}`);
+  await activate(name);
+  const info = await initBackend({ backend: name === 'torch-unfused' ? 'torch' : name });
+  measured[name] = { detail: info.candidates[0]?.detail, tinyOpMicroseconds: Number(tinyOpMicroseconds().toFixed(1)) };
 }
-const pytorch = JSON.parse(
-  execFileSync(
-    '/usr/bin/python3',
-    [
-      join(here, 'torch-step-pytorch.py'),
-      '--steps',
-      String(steps),
-      '--warmup',
-      String(warmup),
-      '--threads',
-      String(threads),
-    ],
-    { encoding: 'utf8' },
-  )
-    .trim()
-    .split('\n')
-    .pop(),
-);
+const workloads = { gpt: gptStepTime, cnn: cnnStepTime };
+const samples = { pytorch: { gpt: [], cnn: [] } };
+for (const name of backends) samples[name] = { gpt: [], cnn: [] };
+for (let round = 0; round < rounds; round++) {
+  for (const [workload, stepTime] of Object.entries(workloads)) {
+    samples.pytorch[workload].push(await pytorchStepTime(workload));
+    for (const name of backends) {
+      await activate(name);
+      samples[name][workload].push(round2(stepTime()));
+    }
+    console.error(
+      `round ${round + 1}/${rounds} ${workload}: ${JSON.stringify(Object.fromEntries(Object.entries(samples).map(([name, times]) => [name, times[workload].at(-1)])))}`,
+    );
+  }
+}
+pytorchProcess.stdin.end();
+for (const name of backends) {
+  measured[name].gptMillisecondsPerStep = round2(median(samples[name].gpt));
+  measured[name].cnnMillisecondsPerStep = round2(median(samples[name].cnn));
+  measured[name].numTensorsAfter = tf.memory().numTensors;
+}
+const pytorch = {
+  ...pytorchInfo,
+  gptMillisecondsPerStep: round2(median(samples.pytorch.gpt)),
+  cnnMillisecondsPerStep: round2(median(samples.pytorch.cnn)),
+};
+// Each round's ratio compares measurements taken seconds apart; the median resists load spikes.
+const ratioOf = (name, workload) =>
+  Number(median(samples[name][workload].map((time, round) => time / samples.pytorch[workload][round])).toFixed(3));
 const ratios = Object.fromEntries(
-  Object.entries(measured).map(([name, times]) => [
-    name,
-    {
-      gptVersusPytorch: Number((times.gptMillisecondsPerStep / pytorch.gptMillisecondsPerStep).toFixed(3)),
-      cnnVersusPytorch: Number((times.cnnMillisecondsPerStep / pytorch.cnnMillisecondsPerStep).toFixed(3)),
-    },
-  ]),
+  backends.map((name) => [name, { gptVersusPytorch: ratioOf(name, 'gpt'), cnnVersusPytorch: ratioOf(name, 'cnn') }]),
 );
 const report = {
   benchmark: 'torch-step',
@@ -178,24 +229,28 @@ const report = {
   steps,
   warmup,
   threads,
+  rounds,
   loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0].toFixed(2)) },
   backends: measured,
   pytorch,
+  samples,
   ratios,
   target: 'torch within 1.2x of PyTorch for both steps',
 };
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'torch-step.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.log(JSON.stringify(report, null, 2));
-console.log(`\nstep               ${['pytorch', ...Object.keys(measured)].map((name) => name.padStart(10)).join('')}`);
+console.log(`\nstep               ${['pytorch', ...Object.keys(measured)].map((name) => name.padStart(15)).join('')}`);
 for (const [label, key] of [
   ['gpt ms/step', 'gptMillisecondsPerStep'],
   ['cnn ms/step', 'cnnMillisecondsPerStep'],
 ]) {
   const cells = [pytorch[key], ...Object.values(measured).map((times) => times[key])];
-  console.log(label.padEnd(19) + cells.map((value) => value.toFixed(1).padStart(10)).join(''));
+  console.log(label.padEnd(19) + cells.map((value) => value.toFixed(1).padStart(15)).join(''));
 }
 for (const [name, ratio] of Object.entries(ratios)) {
-  console.log(`${name} / pytorch: gpt ${ratio.gptVersusPytorch}x, cnn ${ratio.cnnVersusPytorch}x`);
+  console.log(
+    `${name} / pytorch (median of per-round ratios): gpt ${ratio.gptVersusPytorch}x, cnn ${ratio.cnnVersusPytorch}x`,
+  );
 }
 tf.disposeVariables();

@@ -10,6 +10,8 @@
 #include <c10/core/InferenceMode.h>
 #include <torch/version.h>
 
+#include <dlfcn.h>
+
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -163,6 +165,38 @@ Napi::Value guarded(const Napi::CallbackInfo& info, Function function) {
   }
 }
 
+// LibTorch built against OpenBLAS (Debian's libtorch-dev) leaves OpenBLAS's own thread pool at
+// one thread per core whatever at::set_num_threads says (only MKL builds forward the count), so on a
+// busy machine every matrix product wakes workers that contend with the caller: 3-4x slower GEMMs
+// at "1 thread". Forward the count to OpenBLAS when it is loaded, as PyTorch does for MKL.
+// Node loads addons RTLD_LOCAL, so OpenBLAS's symbols are looked up in its already-loaded library.
+void* openBlasSymbol(const char* name) {
+  if (void* symbol = dlsym(RTLD_DEFAULT, name)) return symbol;
+  for (const char* library : {"libopenblas.so.0", "libblas.so.3", "libopenblas.so"}) {
+    if (void* handle = dlopen(library, RTLD_LAZY | RTLD_NOLOAD)) {
+      void* symbol = dlsym(handle, name);
+      dlclose(handle);
+      if (symbol != nullptr) return symbol;
+    }
+  }
+  return nullptr;
+}
+
+void setThreads(int threads) {
+  at::set_num_threads(threads);
+  using SetBlasThreads = void (*)(int);
+  static const auto setBlasThreads = reinterpret_cast<SetBlasThreads>(openBlasSymbol("openblas_set_num_threads"));
+  if (setBlasThreads != nullptr) setBlasThreads(threads);
+}
+
+// OpenBLAS's thread count, or -1 where LibTorch does not use OpenBLAS.
+Napi::Value GetBlasThreads(const Napi::CallbackInfo& info) {
+  using GetBlasThreadsFunction = int (*)();
+  static const auto getBlasThreads =
+      reinterpret_cast<GetBlasThreadsFunction>(openBlasSymbol("openblas_get_num_threads"));
+  return Napi::Number::New(info.Env(), getBlasThreads != nullptr ? getBlasThreads() : -1);
+}
+
 Napi::Value Initialize(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Napi::Float64Array buffer = info[0].As<Napi::Float64Array>();
@@ -170,7 +204,7 @@ Napi::Value Initialize(const Napi::CallbackInfo& info) {
     metadata = buffer.Data();
     metadataLength = buffer.ElementLength();
     const int threads = info[1].As<Napi::Number>().Int32Value();
-    if (threads > 0) at::set_num_threads(threads);
+    if (threads > 0) setThreads(threads);
     return info.Env().Undefined();
   });
 }
@@ -181,7 +215,7 @@ Napi::Value CudaAvailable(const Napi::CallbackInfo& info) {
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    at::set_num_threads(info[0].As<Napi::Number>().Int32Value());
+    setThreads(info[0].As<Napi::Number>().Int32Value());
     return info.Env().Undefined();
   });
 }
@@ -330,6 +364,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaAvailable", Napi::Function::New(env, CudaAvailable));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
+  exports.Set("getBlasThreads", Napi::Function::New(env, GetBlasThreads));
   exports.Set("resolve", Napi::Function::New(env, Resolve));
   exports.Set("schema", Napi::Function::New(env, Schema));
   exports.Set("call", Napi::Function::New(env, Call));

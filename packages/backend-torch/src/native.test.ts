@@ -7,7 +7,7 @@ import { tf } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import './index.js';
 import { addonPath, loadNativeAddon, loadNativeAddonFrom } from './native.js';
-import { THREADS_ENVIRONMENT_VARIABLE, torchAvailability } from './register.js';
+import { setTorchThreads, THREADS_ENVIRONMENT_VARIABLE, torchAvailability } from './register.js';
 import { skipReason } from './test-support.js';
 import type { TorchBackend } from './torch-backend.js';
 
@@ -54,6 +54,17 @@ describe.skipIf(skipReason !== '')(`the native addon ${skipReason}`, () => {
   it(`uses every core unless ${THREADS_ENVIRONMENT_VARIABLE} says otherwise`, () => {
     const configured = Number(process.env[THREADS_ENVIRONMENT_VARIABLE]);
     expect(addon.getNumThreads()).toBe(configured > 0 ? configured : availableParallelism());
+  });
+
+  it('gives OpenBLAS the same thread count as LibTorch (its own pool would contend with the caller)', () => {
+    const threads = addon.getNumThreads();
+    // -1: this LibTorch does not use OpenBLAS (MKL builds forward the count themselves).
+    if (addon.getBlasThreads() === -1) return;
+    expect(addon.getBlasThreads()).toBe(threads);
+    setTorchThreads(1);
+    expect(addon.getBlasThreads()).toBe(1);
+    setTorchThreads(threads);
+    expect(addon.getBlasThreads()).toBe(threads);
   });
 
   it('round-trips float32, int32 and bool; int64 results read as int32', async () => {

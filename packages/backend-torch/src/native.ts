@@ -10,6 +10,8 @@ export interface NativeAddon {
   cudaAvailable(): boolean;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
+  /** OpenBLAS's thread count (kept equal to LibTorch's), or -1 where LibTorch does not use OpenBLAS. */
+  getBlasThreads(): number;
   /** Finds `aten::<name>.<overload>` once; returns the handle `call` takes. */
   resolve(name: string, overload: string): number;
   /** The operator's schema, e.g. `aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`. */

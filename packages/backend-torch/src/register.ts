@@ -8,6 +8,7 @@ import './kernels/indexing.js';
 import './kernels/convolution.js';
 import './kernels/pooling.js';
 import './kernels/resize.js';
+import './kernels/fused.js';
 import { kernelConfigs, torchKernels } from './kernels/define-kernel.js';
 import { loadNativeAddon } from './native.js';
 import { TorchBackend } from './torch-backend.js';

@@ -89,6 +89,22 @@ export {
 export { sha256Hex } from './export/sha256.js';
 export type { WriteExportOptions } from './export/write-export-directory.js';
 export { findPackageVersion, writeExportDirectory } from './export/write-export-directory.js';
+export type { AdamUpdateAttributes } from './fused/index.js';
+export {
+  FusedKernelName,
+  fusedAdamUpdate,
+  fusedAdamUpdateAvailable,
+  fusedClipByGlobalNorm,
+  fusedClipByGlobalNormAvailable,
+  fusedGelu,
+  fusedGeluAvailable,
+  fusedLayerNorm,
+  fusedLayerNormAvailable,
+  fusedSoftmaxCrossEntropy,
+  fusedSoftmaxCrossEntropyAvailable,
+  hasFusedKernel,
+  runFusedKernel,
+} from './fused/index.js';
 export type { BinaryCrossEntropyOptions } from './losses/binary-cross-entropy.js';
 export { binaryCrossEntropyWithLogits } from './losses/binary-cross-entropy.js';
 export type { CrossEntropyOptions } from './losses/cross-entropy.js';

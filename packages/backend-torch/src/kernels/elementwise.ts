@@ -65,8 +65,8 @@ defineKernel(tf.Prelu, ({ inputs: { x, alpha }, backend }) => {
 // ceil(clamp(x, 0, 1)) -> {0, 1, NaN}, then threshold turns the zeros into alpha: three cheap
 // vectorised passes (comparison + where + isnan costs ~20x more in ATen's CPU kernels).
 defineKernel(tf.Step, ({ inputs: { x }, attrs, backend }) => {
-  const clamped = backend.op('clamp', '', [backend.idOf(x!), 0, 1]);
-  let stepped = backend.op('ceil', '', [clamped.id]);
+  let stepped = backend.op('clamp', '', [backend.idOf(x!), 0, 1]);
+  backend.op('ceil_', '', [stepped.id]); // in place: the clamped tensor is this kernel's own
   const alpha: number = attrs.alpha ?? 0;
   if (alpha !== 0) stepped = backend.op('threshold', '', [stepped.id, 0, alpha]);
   return backend.output(stepped, x!.dtype);

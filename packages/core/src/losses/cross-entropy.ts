@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '../errors.js';
+import { fusedSoftmaxCrossEntropy, fusedSoftmaxCrossEntropyAvailable } from '../fused/softmax-cross-entropy.js';
 import { assertSameShape, type Reduction, reduce } from './reduction.js';
 
 export interface CrossEntropyOptions {
@@ -38,6 +39,17 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, options: Cro
   }
   if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
     throw new TesseraError('E_LOSS_OPTION', `labelSmoothing must be in [0, 1), got ${labelSmoothing}`);
+  }
+  if (
+    reduction === 'mean' &&
+    labelSmoothing === 0 &&
+    options.classWeights === undefined &&
+    fusedSoftmaxCrossEntropyAvailable()
+  ) {
+    // The common case in one kernel forward and one backward where the backend has them (torch).
+    return tf.tidy(() =>
+      fusedSoftmaxCrossEntropy(tf.reshape(logits, [-1, classes]), tf.reshape(targets, [-1]), ignoreIndex),
+    );
   }
   return tf.tidy(() => {
     const logProbabilities = tf.reshape(tf.logSoftmax(logits, -1), [-1, classes]); // [rows, C]

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedGelu, fusedGeluAvailable } from '../fused/gelu.js';
 import { Module } from './module.js';
 
 /** Activation functions, elementwise unless an axis is given. */
@@ -7,6 +8,8 @@ export const relu = (x: tf.Tensor): tf.Tensor => tf.relu(x);
 
 /** GELU. 'exact' is 0.5·x·(1 + erf(x/√2)); 'tanh' is GPT-2's approximation (HF 'gelu_new'). */
 export function gelu(x: tf.Tensor, approximation: 'exact' | 'tanh' = 'exact'): tf.Tensor {
+  // One kernel forward and one backward where the backend has them (torch); else composed ops.
+  if (fusedGeluAvailable()) return tf.tidy(() => fusedGelu(x, approximation));
   return tf.tidy(() => {
     if (approximation === 'tanh') {
       // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '../errors.js';
+import { fusedClipByGlobalNorm, fusedClipByGlobalNormAvailable } from '../fused/clip-by-global-norm.js';
 import type { NamedGradients, NamedParameters } from './optimizer.js';
 
 /**
@@ -53,6 +54,13 @@ export function clipGradientNorm(maxNorm: number): GradientTransform {
   return {
     name: `clipGradientNorm(${maxNorm})`,
     apply(gradients) {
+      const names = Object.keys(gradients);
+      if (names.length > 0 && fusedClipByGlobalNormAvailable()) {
+        // One kernel for the norm and every scaled gradient where the backend has it (torch).
+        const clipped = fusedClipByGlobalNorm(Object.values(gradients), maxNorm);
+        clipped.norm.dispose();
+        return Object.fromEntries(names.map((name, index) => [name, clipped.gradients[index]!]));
+      }
       const norm = globalNorm(gradients);
       const scale = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
       return Object.fromEntries(Object.entries(gradients).map(([name, gradient]) => [name, tf.mul(gradient, scale)]));

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamUpdate, fusedAdamUpdateAvailable } from '../fused/adam-update.js';
 import { type NamedParameters, Optimizer, type ParameterGroup } from './optimizer.js';
 
 type Parameters<H> = NamedParameters | Array<ParameterGroup<H>>;
@@ -70,6 +71,31 @@ function adamStep(
   return tf.sub(p, tf.mul(learningRate / biasCorrection1, tf.div(m, denominator)));
 }
 
+/** `adamStep` in one kernel where the backend has it (torch); `decayFactor` scales p first (AdamW). */
+function fusedAdamStep(
+  p: tf.Tensor,
+  gradient: tf.Tensor,
+  h: AdamOptions,
+  learningRate: number,
+  step: number,
+  slot: (name: string) => tf.Variable,
+  decayFactor: number,
+): tf.Tensor {
+  const firstMoment = slot('exp_avg');
+  const secondMoment = slot('exp_avg_sq');
+  const updated = fusedAdamUpdate(p, gradient, firstMoment, secondMoment, {
+    learningRate,
+    beta1: h.beta1,
+    beta2: h.beta2,
+    epsilon: h.epsilon,
+    step,
+    decayFactor,
+  });
+  firstMoment.assign(updated.firstMoment);
+  secondMoment.assign(updated.secondMoment);
+  return updated.parameter;
+}
+
 /** torch.optim.Adam (Kingma & Ba 2015); weightDecay is an L2 term added to the gradient. */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(parameters: Parameters<AdamOptions>, options: Partial<AdamOptions> = {}) {
@@ -85,6 +111,7 @@ export class Adam extends Optimizer<AdamOptions> {
     slot: (name: string) => tf.Variable,
   ) {
     const gradient = h.weightDecay > 0 ? tf.add(g, tf.mul(h.weightDecay, p)) : g;
+    if (fusedAdamUpdateAvailable()) return fusedAdamStep(p, gradient, h, lr, step, slot, 1);
     return adamStep(p, gradient, h, lr, step, slot);
   }
 }
@@ -107,6 +134,7 @@ export class AdamW extends Optimizer<AdamOptions> {
     step: number,
     slot: (name: string) => tf.Variable,
   ) {
+    if (fusedAdamUpdateAvailable()) return fusedAdamStep(p, g, h, lr, step, slot, 1 - lr * h.weightDecay);
     const decayed = h.weightDecay > 0 ? tf.mul(p, 1 - lr * h.weightDecay) : p;
     return adamStep(decayed, g, h, lr, step, slot);
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedLayerNorm, fusedLayerNormAvailable } from '../../fused/layer-norm.js';
 import { ones, zeros } from '../initializers.js';
 import { Module } from '../module.js';
 
@@ -32,6 +33,8 @@ export class LayerNorm extends Module<[tf.Tensor], tf.Tensor> {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
+    // One kernel forward and one backward where the backend has them (torch); else composed ops.
+    if (fusedLayerNormAvailable()) return tf.tidy(() => fusedLayerNorm(x, this.weight, this.bias, this.epsilon));
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(x, -1, true); // [..., 1]
       let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));

@@ -1,0 +1,138 @@
+// Tessera's fused kernels (@tessera/core src/fused: the names and contracts are defined there),
+// mapped to ATen's own fused operators: one native call where core would otherwise run a dozen
+// small tfjs kernels, each paying tfjs's per-kernel overhead and a pass over memory.
+import type * as tf from '@tensorflow/tfjs-core';
+import type { NativeTensor, TorchBackend } from '../torch-backend.js';
+import { defineKernel } from './define-kernel.js';
+
+// GELU: aten::gelu takes approximate 'none' (erf) or 'tanh', the names core passes.
+defineKernel('TesseraGelu', ({ inputs: { x }, attrs, backend }) =>
+  backend.output(backend.op('gelu', '', [backend.idOf(x!), attrs.approximate])),
+);
+
+defineKernel('TesseraGeluGrad', ({ inputs: { dy, x }, attrs, backend }) =>
+  backend.output(backend.op('gelu_backward', '', [backend.idOf(dy!), backend.idOf(x!), attrs.approximate])),
+);
+
+// Layer norm over the last axis: native_layer_norm returns the output, the mean and 1/σ
+// ([..., 1] each), which the backward operator takes back.
+defineKernel('TesseraLayerNorm', ({ inputs: { x, weight, bias }, attrs, backend }) => {
+  const normalizedShape = [x!.shape[x!.shape.length - 1]!];
+  const [y, mean, reciprocalStandardDeviation] = backend.opMany('native_layer_norm', '', [
+    backend.idOf(x!),
+    normalizedShape,
+    weight === undefined ? null : backend.idOf(weight),
+    bias === undefined ? null : backend.idOf(bias),
+    attrs.epsilon,
+  ]);
+  return [backend.output(y!), backend.output(mean!), backend.output(reciprocalStandardDeviation!)];
+});
+
+defineKernel(
+  'TesseraLayerNormGrad',
+  ({ inputs: { dy, x, mean, reciprocalStandardDeviation, weight, bias }, backend }) => {
+    const normalizedShape = [x!.shape[x!.shape.length - 1]!];
+    const [dx, dweight, dbias] = backend.opMany('native_layer_norm_backward', '', [
+      backend.idOf(dy!),
+      backend.idOf(x!),
+      normalizedShape,
+      backend.idOf(mean!),
+      backend.idOf(reciprocalStandardDeviation!),
+      weight === undefined ? null : backend.idOf(weight),
+      bias === undefined ? null : backend.idOf(bias),
+      [true, weight !== undefined, bias !== undefined],
+    ]);
+    const outputs = [backend.output(dx!)];
+    if (weight !== undefined) outputs.push(backend.output(dweight!));
+    if (bias !== undefined) outputs.push(backend.output(dbias!));
+    return outputs;
+  },
+);
+
+const MEAN_REDUCTION = 1; // at::Reduction::Mean
+
+/** int32 class indices as the int64 tensor nll_loss requires. */
+function longTargets(backend: TorchBackend, targets: tf.TensorInfo): NativeTensor {
+  return backend.op('_to_copy', '', [backend.idOf(targets), 'int64']);
+}
+
+// Mean softmax cross-entropy: log_softmax then nll_loss (F.cross_entropy's own decomposition);
+// total_weight, the count of rows not ignored, is what the mean divided by.
+defineKernel('TesseraSoftmaxCrossEntropy', ({ inputs: { logits, targets }, attrs, backend }) => {
+  const logProbabilities = backend.op('_log_softmax', '', [backend.idOf(logits!), 1, false]); // [rows, C]
+  const [loss, keptCount] = backend.opMany('nll_loss_forward', '', [
+    logProbabilities.id,
+    longTargets(backend, targets!).id,
+    null,
+    MEAN_REDUCTION,
+    attrs.ignoreIndex,
+  ]);
+  return [backend.output(loss!), backend.output(logProbabilities), backend.output(keptCount!)];
+});
+
+defineKernel(
+  'TesseraSoftmaxCrossEntropyGrad',
+  ({ inputs: { dy, logProbabilities, targets, keptCount }, attrs, backend }) => {
+    const gradientOfLogProbabilities = backend.op('nll_loss_backward', '', [
+      backend.idOf(dy!),
+      backend.idOf(logProbabilities!),
+      longTargets(backend, targets!).id,
+      null,
+      MEAN_REDUCTION,
+      attrs.ignoreIndex,
+      backend.idOf(keptCount!),
+    ]); // [rows, C]
+    return backend.output(
+      backend.op('_log_softmax_backward_data', '', [
+        gradientOfLogProbabilities.id,
+        backend.idOf(logProbabilities!),
+        1,
+        'float32',
+      ]),
+    );
+  },
+);
+
+// One Adam/AdamW step for one parameter, torch.optim.AdamW's arithmetic. Each output starts as a
+// fresh tensor (tfjs tensors are immutable: nothing tfjs references is written) and is then
+// updated in place, as torch.optim does, saving an allocation and a pass per intermediate.
+defineKernel('TesseraAdamUpdate', ({ inputs: { parameter, gradient, firstMoment, secondMoment }, attrs, backend }) => {
+  const { learningRate, beta1, beta2, epsilon, step, decayFactor } = attrs as Record<string, number>;
+  const g = backend.idOf(gradient!);
+  const m = backend.op('mul', 'Scalar', [backend.idOf(firstMoment!), beta1]);
+  backend.op('add_', 'Tensor', [m.id, g, 1 - beta1!]); // β1·m + (1 − β1)·g
+  const v = backend.op('mul', 'Scalar', [backend.idOf(secondMoment!), beta2]);
+  backend.op('addcmul_', '', [v.id, g, g, 1 - beta2!]); // β2·v + (1 − β2)·g²
+  const biasCorrection1 = 1 - beta1! ** step!;
+  const biasCorrection2 = 1 - beta2! ** step!;
+  const denominator = backend.op('sqrt', '', [v.id]);
+  backend.op('div_', 'Scalar', [denominator.id, Math.sqrt(biasCorrection2)]);
+  backend.op('add_', 'Scalar', [denominator.id, epsilon]); // √v/√bc2 + ε
+  const stepSize = -learningRate! / biasCorrection1;
+  let updated: NativeTensor;
+  if (decayFactor === 1) {
+    updated = backend.op('addcdiv', '', [backend.idOf(parameter!), m.id, denominator.id, stepSize]);
+  } else {
+    updated = backend.op('mul', 'Scalar', [backend.idOf(parameter!), decayFactor]); // p·(1 − lr·λ)
+    backend.op('addcdiv_', '', [updated.id, m.id, denominator.id, stepSize]);
+  }
+  return [backend.output(updated), backend.output(m), backend.output(v)];
+});
+
+// Global-norm clipping (torch.nn.utils.clip_grad_norm_): every gradient times
+// min(1, maxNorm / (norm + 1e-6)), and the norm as the last output.
+defineKernel('TesseraClipByGlobalNorm', ({ inputList, attrs, backend }) => {
+  const norms = inputList.map((gradient) => backend.op('linalg_vector_norm', '', [backend.idOf(gradient), 2]).id);
+  const norm: NativeTensor = backend.op('linalg_vector_norm', '', [backend.op('stack', '', [norms, 0]).id, 2]);
+  const scale = backend.op('clamp_max', '', [
+    backend.op('mul', 'Scalar', [
+      backend.op('reciprocal', '', [backend.op('add', 'Scalar', [norm.id, 1e-6]).id]).id,
+      attrs.maxNorm,
+    ]).id,
+    1,
+  ]);
+  return [
+    ...inputList.map((gradient) => backend.output(backend.op('mul', 'Tensor', [backend.idOf(gradient), scale.id]))),
+    backend.output(norm),
+  ];
+});
