@@ -128,7 +128,15 @@ function convolutionGradient(
     const [batch, channels, height, width] = input.shape as [number, number, number, number];
     const padded =
       explicit === undefined ? input.shape : [batch, channels, height + top + bottom, width + left + right];
-    inputId = materialise({ shape: padded });
+    // ATen returns the input gradient in this placeholder's memory format: channels-last for NHWC,
+    // so the NHWC result is dense. (An NCHW placeholder made the gradient 2x slower and left every
+    // later kernel on it, e.g. a max-pool gradient, strided: ~7x slower.)
+    if (channelsLast(attrs)) {
+      const nhwc = materialise({ shape: NCHW_TO_NHWC.map((axis) => padded[axis]!) }); // [batch, height, width, channels]
+      inputId = backend.op('permute', '', [nhwc, NHWC_TO_NCHW]).id;
+    } else {
+      inputId = materialise({ shape: padded });
+    }
   }
   const gradients = backend.opMany('convolution_backward', '', [
     toNCHW(backend, dy, attrs),
