@@ -1,4 +1,5 @@
 export { TorchBackendError } from './errors.js';
+export type { NativeAddon } from './native.js';
 export { addonPath } from './native.js';
 export {
   registerTorchBackends,

@@ -36,7 +36,7 @@ export { LOADABLE_SAFETENSORS_DTYPES, SAFETENSORS_DTYPE_SIZES } from './checkpoi
 export { loadSafetensors, readSafetensorsHeader, saveSafetensors } from './checkpoint/safetensors-file.js';
 export type { SafetensorsHeader, SafetensorsTensorInfo } from './checkpoint/safetensors-header.js';
 export { SAFETENSORS_MAX_HEADER_BYTES } from './checkpoint/safetensors-header.js';
-export type { Collated, CollateFunction, CollateOptions } from './data/collate.js';
+export type { Collated, CollateFunction, CollateOptions, Scalar as CollatableScalar } from './data/collate.js';
 export { createCollate, defaultCollate } from './data/collate.js';
 export type { CsvTable } from './data/csv.js';
 export { parseCsv, readCsv } from './data/csv.js';
@@ -195,6 +195,7 @@ export {
 } from './nn/initializers.js';
 export type { BatchNormOptions } from './nn/layers/batch-norm.js';
 export { BatchNorm } from './nn/layers/batch-norm.js';
+export type { AnyModule } from './nn/layers/containers.js';
 export { Flatten, ModuleList, Sequential } from './nn/layers/containers.js';
 export type { Conv2dOptions, Padding, Pair } from './nn/layers/convolution.js';
 export { Conv2d } from './nn/layers/convolution.js';
@@ -211,9 +212,21 @@ export { GRU, LSTM } from './nn/layers/recurrent.js';
 export { Module, parameterNameMatcher } from './nn/module.js';
 export type { GradientTransform } from './optim/gradients.js';
 export { clipGradientNorm, computeGradients, globalNorm } from './optim/gradients.js';
-export type { NamedGradients, NamedParameters, OptimizerState, ParameterGroup } from './optim/optimizer.js';
+export type {
+  NamedGradients,
+  NamedParameters,
+  OptimizerState,
+  ParameterGroup,
+  ResolvedGroup,
+} from './optim/optimizer.js';
 export { Optimizer } from './optim/optimizer.js';
-export type { AdagradOptions, AdamOptions, RMSpropOptions, SGDOptions } from './optim/optimizers.js';
+export type {
+  AdagradOptions,
+  AdamOptions,
+  Parameters as OptimizerParameters,
+  RMSpropOptions,
+  SGDOptions,
+} from './optim/optimizers.js';
 export { Adagrad, Adam, AdamW, RMSprop, SGD, weightDecayGroups } from './optim/optimizers.js';
 export type { LearningRateSchedule, OneCycleOptions, WarmupDecayOptions } from './optim/schedules.js';
 export {
@@ -235,7 +248,7 @@ export {
 } from './quantization/int8-safetensors.js';
 export type { RandomGenerator, RandomGeneratorState } from './random/random-generator.js';
 export { createRandomGenerator } from './random/random-generator.js';
-export type { ClassificationTaskOptions } from './task/classification-task.js';
+export type { ClassificationBatch, ClassificationTaskOptions } from './task/classification-task.js';
 export { classificationTask } from './task/classification-task.js';
 export type { Task, TaskOutput } from './task/task.js';
 export type { NumericTypedArray } from './typed-arrays.js';

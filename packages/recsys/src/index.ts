@@ -18,15 +18,28 @@ export { exportRecommender, ITEMS_FILE, loadRecommenderExport, USERS_FILE } from
 export type { RankingMetricOptions, RankingMetrics, UserRankingMetrics } from './metrics/ranking-metrics.js';
 export { catalogueCoverage, rankingMetrics, userRankingMetrics } from './metrics/ranking-metrics.js';
 export { meanAbsoluteRatingError, rootMeanSquaredRatingError } from './metrics/rating-metrics.js';
-export type { BaselineOptions } from './models/baseline.js';
+export type { BaselineOptions, ResolvedBaselineOptions } from './models/baseline.js';
 export { BaselinePredictor } from './models/baseline.js';
-export type { BayesianPersonalizedRankingOptions } from './models/bayesian-personalized-ranking.js';
+export type {
+  BayesianPersonalizedRankingOptions,
+  ResolvedBayesianPersonalizedRankingOptions,
+} from './models/bayesian-personalized-ranking.js';
 export { BayesianPersonalizedRanking } from './models/bayesian-personalized-ranking.js';
-export type { BiasedMatrixFactorizationOptions } from './models/biased-matrix-factorization.js';
+export type {
+  BiasedMatrixFactorizationOptions,
+  ResolvedBiasedMatrixFactorizationOptions,
+} from './models/biased-matrix-factorization.js';
 export { BiasedMatrixFactorization } from './models/biased-matrix-factorization.js';
-export type { ImplicitAlternatingLeastSquaresOptions } from './models/implicit-alternating-least-squares.js';
+export type {
+  ImplicitAlternatingLeastSquaresOptions,
+  ResolvedImplicitAlternatingLeastSquaresOptions,
+} from './models/implicit-alternating-least-squares.js';
 export { ImplicitAlternatingLeastSquares } from './models/implicit-alternating-least-squares.js';
-export type { NeighbourhoodOptions, NeighbourhoodPrediction } from './models/neighbourhood.js';
+export type {
+  NeighbourhoodOptions,
+  NeighbourhoodPrediction,
+  ResolvedNeighbourhoodOptions,
+} from './models/neighbourhood.js';
 export { NeighbourhoodModel } from './models/neighbourhood.js';
 export type { EpochReport, FitOptions, ModelArrays, ScoredItem } from './models/recommender.js';
 export { Recommender, topK } from './models/recommender.js';
@@ -40,7 +53,12 @@ export { createInteractionLoader, encodePairs } from './neural/interaction-datas
 export type { AnyRecommendationModule, MatrixFactorizationConfig } from './neural/matrix-factorization.js';
 export { MatrixFactorization } from './neural/matrix-factorization.js';
 export { multilayerPerceptron } from './neural/multilayer-perceptron.js';
-export type { NeuralArchitecture, NeuralFitOptions, NeuralRecommenderOptions } from './neural/neural-recommender.js';
+export type {
+  NeuralArchitecture,
+  NeuralFitOptions,
+  NeuralRecommenderOptions,
+  ResolvedNeuralRecommenderOptions,
+} from './neural/neural-recommender.js';
 export { NeuralRecommender } from './neural/neural-recommender.js';
 export type { FieldSlots, RecommendationBatch } from './neural/recommendation-batch.js';
 export { implicitFeedbackTask, ratingPredictionTask } from './neural/recommendation-tasks.js';

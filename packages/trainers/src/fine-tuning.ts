@@ -1,17 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type AnyModule,
   loadSafetensors,
-  type Module,
   type ParameterGroup,
   parameterNameMatcher,
   TesseraError,
   tf,
 } from '@tessera/core';
 import type { Callback } from './callback.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: any module signature.
-type AnyModule = Module<any[], unknown>;
 
 export interface LoadPretrainedReport {
   loaded: string[];

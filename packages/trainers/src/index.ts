@@ -30,7 +30,7 @@ export type {
   Trial,
 } from './hyperparameter-search.js';
 export { hyperparameterSearch } from './hyperparameter-search.js';
-export type { RunReport } from './report.js';
+export type { MetricsRecord, RunReport } from './report.js';
 export { readMetricsLog, writeRunReport } from './report.js';
 export type { RunDirectory, RunDirectoryOptions } from './run-directory.js';
 export { prepareRunDirectory } from './run-directory.js';

@@ -2,8 +2,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { TesseraError, writeTextFileAtomically } from '@tessera/core';
 
-/** One line of metrics.jsonl (see the metricsLog callback). */
-interface MetricsRecord {
+/** One line of metrics.jsonl (see the metricsLog callback), as `readMetricsLog` returns it. */
+export interface MetricsRecord {
   kind: 'step' | 'evaluation';
   step: number;
   loss: number;

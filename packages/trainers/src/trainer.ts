@@ -1,4 +1,5 @@
 import {
+  type AnyModule,
   computeGradients,
   type DataLoader,
   type GradientTransform,
@@ -14,9 +15,6 @@ import {
 } from '@tessera/core';
 import type { Callback, EvaluationLogs, StepLogs } from './callback.js';
 import { type CheckpointContents, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: the trainer drives any module signature through its task.
-type AnyModule = Module<any[], unknown>;
 
 export interface TrainerOptions<Batch> {
   model: AnyModule;

@@ -48,6 +48,7 @@ export type {
   DenseAutoencoderConfig,
 } from './models/autoencoders.js';
 export { Autoencoder, ConvolutionalAutoencoder, DenseAutoencoder } from './models/autoencoders.js';
+export type { Layer, RandomOption } from './models/image-classifier.js';
 export { ImageClassifier } from './models/image-classifier.js';
 export type { ImageClassifierArchitecture, ImageClassifierArchitectures } from './models/image-model-registry.js';
 export { createImageClassifier, IMAGE_CLASSIFIER_ARCHITECTURES } from './models/image-model-registry.js';
@@ -73,7 +74,7 @@ export type { ImagePrediction, ImagePredictionOptions } from './predict/predict-
 export { loadImageBatch, predictImageFiles } from './predict/predict-image-files.js';
 export type { ImageClassifierDescription } from './predict/saved-image-classifier.js';
 export { loadImageClassifier, saveImageClassifier } from './predict/saved-image-classifier.js';
-export type { ImageClassificationTaskOptions } from './tasks/image-classification-task.js';
+export type { ImageClassificationTaskOptions, ImageTaskBatch } from './tasks/image-classification-task.js';
 export { imageClassificationTask } from './tasks/image-classification-task.js';
 export { reconstructionTask } from './tasks/reconstruction-task.js';
 export {

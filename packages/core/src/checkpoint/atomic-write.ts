@@ -1,18 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { TesseraError } from '../errors.js';
 
 /**
  * Writes a file so that `path` only ever holds the old content or the complete new content:
  * `write` fills a temporary file in the same directory (same filesystem, so the rename is atomic),
  * which is fsynced (its data is on disk before the name points at it) and renamed over `path`.
  * If anything fails the temporary file is removed and the error rethrown; `path` is untouched.
+ *
+ * The parent folder must exist: a missing one (or a parent path that is a file) throws
+ * `E_WRITE_DIRECTORY` with the system error as `cause`, and nothing is created. Folders are not
+ * made here because `saveSafetensors` promises to create nothing on a bad path (as
+ * `safetensors.torch.save_file` does); APIs that save into a run folder create it themselves.
  */
 export async function writeFileAtomically(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
   const directory = dirname(path);
   const temporaryPath = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  // 'wx' fails rather than truncating if the name somehow exists.
-  const handle = await open(temporaryPath, 'wx');
+  const handle = await openTemporaryFile(temporaryPath, directory, path);
   let closed = false;
   try {
     await write(handle);
@@ -26,6 +31,23 @@ export async function writeFileAtomically(path: string, write: (handle: FileHand
     throw error;
   }
   await syncDirectory(directory);
+}
+
+async function openTemporaryFile(temporaryPath: string, directory: string, path: string): Promise<FileHandle> {
+  try {
+    // 'wx' fails rather than truncating if the name somehow exists.
+    return await open(temporaryPath, 'wx');
+  } catch (error) {
+    const systemCode = (error as NodeJS.ErrnoException).code;
+    // The temporary name is fresh, so ENOENT/ENOTDIR can only mean the folder part of `path` is wrong.
+    if (systemCode !== 'ENOENT' && systemCode !== 'ENOTDIR') throw error;
+    throw new TesseraError(
+      'E_WRITE_DIRECTORY',
+      `cannot write '${path}': the folder '${directory}' does not exist or is not a folder (${systemCode}); ` +
+        'create it first (e.g. `mkdir(folder, { recursive: true })`) or choose another path',
+      { cause: error },
+    );
+  }
 }
 
 /**

@@ -139,6 +139,8 @@ async function readFully(handle: FileHandle, length: number, position: number, p
  * E_SAFETENSORS_IO with the path and what to check. Other `TesseraError`s pass through.
  */
 function withPath(error: unknown, path: string, action: 'open' | 'read' | 'write'): TesseraError {
+  // A missing folder keeps this module's stable E_SAFETENSORS_IO code; the system error says why.
+  if (isTesseraError(error, 'E_WRITE_DIRECTORY')) return withPath(error.cause, path, action);
   if (isTesseraError(error)) {
     if (error.message.includes(`'${path}'`)) return error;
     return new TesseraError(error.code, `${error.message.slice(error.code.length + 2)} (in '${path}')`, {

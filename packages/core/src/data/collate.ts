@@ -3,7 +3,8 @@ import { TesseraError } from '../errors.js';
 import type { NumericTypedArray } from '../typed-arrays.js';
 import type { CollateDtype, FieldDtypes } from './dataset.js';
 
-type Scalar = number | boolean;
+/** A value the default collation stacks into a numeric tensor (booleans become 0/1). Exported as `CollatableScalar`. */
+export type Scalar = number | boolean;
 
 /**
  * What the default collation makes of a batch of `T`s (see {@link defaultCollate} for the rules).

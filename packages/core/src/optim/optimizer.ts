@@ -22,7 +22,11 @@ export interface OptimizerState {
   config: { steps: Record<string, number>; learningRateFactor: number; groups: Array<Record<string, unknown>> };
 }
 
-interface ResolvedGroup<Hyperparameters> {
+/**
+ * One parameter group after construction: its parameters and its hyperparameters with the
+ * optimizer's defaults filled in. Subclasses read these in `step`; `setHyperparameters` updates them.
+ */
+export interface ResolvedGroup<Hyperparameters> {
   parameters: NamedParameters;
   hyperparameters: Hyperparameters;
 }

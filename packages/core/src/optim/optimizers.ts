@@ -2,7 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fusedAdamUpdate, fusedAdamUpdateAvailable } from '../fused/adam-update.js';
 import { type NamedParameters, Optimizer, type ParameterGroup } from './optimizer.js';
 
-type Parameters<H> = NamedParameters | Array<ParameterGroup<H>>;
+/**
+ * What an optimizer trains: every parameter with the same hyperparameters (`model.namedParameters()`),
+ * or groups with their own overrides (see {@link weightDecayGroups}). Exported as `OptimizerParameters`.
+ */
+export type Parameters<H> = NamedParameters | Array<ParameterGroup<H>>;
 
 export interface SGDOptions {
   learningRate: number;

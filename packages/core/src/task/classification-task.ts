@@ -17,7 +17,8 @@ export interface ClassificationTaskOptions {
   metrics?: () => Metric[];
 }
 
-type ClassificationBatch = Record<string, tf.Tensor>;
+/** A batch for {@link classificationTask}: named tensors, holding at least the input and label fields. */
+export type ClassificationBatch = Record<string, tf.Tensor>;
 
 /** Classification from logits: cross-entropy loss, accuracy (or the given metrics) for evaluation. */
 export function classificationTask(

@@ -1,9 +1,9 @@
 import {
+  type AnyModule,
   type CollateFunction,
   type Dataset,
   type FieldDtypes,
   type GradientTransform,
-  type Module,
   type Task,
   TesseraError,
 } from '@tessera/core';
@@ -12,9 +12,6 @@ import { checkLocalOptions, type OptimizerFactory, trainLocally } from './local-
 import { cloneState, disposeState, type ModelState } from './model-state.js';
 import { deriveSeed } from './seeds.js';
 import { UpdateAggregator } from './update-aggregator.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: any module, driven through its task.
-type AnyModule = Module<any[], unknown>;
 
 export interface FederatedAveragingOptions<Example, Batch> {
   /** The global model: trained in place; after the run it holds the final global weights. */

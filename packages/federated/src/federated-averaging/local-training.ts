@@ -1,10 +1,10 @@
 import {
+  type AnyModule,
   type CollateFunction,
   createDataLoader,
   type Dataset,
   type FieldDtypes,
   type GradientTransform,
-  type Module,
   type NamedParameters,
   type Optimizer,
   type Task,
@@ -13,9 +13,6 @@ import {
 import { Trainer } from '@tessera/trainers';
 import { type ClientUpdate, cloneState, disposeState, type ModelState, subtractState } from './model-state.js';
 import { proximalTerm } from './proximal-term.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: clients train any module through its task.
-type AnyModule = Module<any[], unknown>;
 
 /** A fresh optimizer for one client's local training (FedAvg uses plain SGD, new every round). */
 export type OptimizerFactory = (parameters: NamedParameters) => Optimizer<{ learningRate: number }>;

@@ -1,9 +1,9 @@
 import {
+  type AnyModule,
   type CollateFunction,
   type Dataset,
   type FieldDtypes,
   type GradientTransform,
-  type Module,
   type Task,
   TesseraError,
 } from '@tessera/core';
@@ -18,9 +18,6 @@ import type { ClientEvent } from './client-events.js';
 import { decodeEnvelope, encodeEnvelope, messageBytes } from './envelope.js';
 import type { ClientMessage, RoundConfig, ServerMessage } from './messages.js';
 import { decodeState, encodeMaskedInput, encodeState } from './model-transport.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: any module, driven through its task.
-type AnyModule = Module<any[], unknown>;
 
 export interface FederatedClientOptions<Example, Batch> {
   /** The server's URL, e.g. wss://fl.example.org:8443. */

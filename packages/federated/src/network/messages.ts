@@ -31,6 +31,7 @@ export interface RoundConfig {
   secureAggregation: { fractionalBits: number } | null;
 }
 
+/** Which round, and which attempt at it (a failed round is retried), a message belongs to; messages for another are ignored. */
 export interface RoundAddress {
   round: number;
   attempt: number;

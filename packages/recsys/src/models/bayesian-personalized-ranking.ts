@@ -15,6 +15,7 @@ export interface BayesianPersonalizedRankingOptions {
   seed?: number;
 }
 
+/** The options with every default filled in. */
 export type ResolvedBayesianPersonalizedRankingOptions = Required<BayesianPersonalizedRankingOptions>;
 
 /**

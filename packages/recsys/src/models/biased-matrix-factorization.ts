@@ -20,6 +20,7 @@ export interface BiasedMatrixFactorizationOptions {
   seed?: number;
 }
 
+/** The options with every default filled in. */
 export type ResolvedBiasedMatrixFactorizationOptions = Required<BiasedMatrixFactorizationOptions>;
 
 /**

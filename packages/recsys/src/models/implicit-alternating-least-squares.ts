@@ -16,6 +16,7 @@ export interface ImplicitAlternatingLeastSquaresOptions {
   seed?: number;
 }
 
+/** The options with every default filled in. */
 export type ResolvedImplicitAlternatingLeastSquaresOptions = Required<ImplicitAlternatingLeastSquaresOptions>;
 
 /**

@@ -34,6 +34,7 @@ export interface NeighbourhoodOptions {
   baseline?: BaselineOptions;
 }
 
+/** The options with every default filled in. */
 export type ResolvedNeighbourhoodOptions = Required<Omit<NeighbourhoodOptions, 'baseline'>> & {
   baseline: BaselineOptions;
 };

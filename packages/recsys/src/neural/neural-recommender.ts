@@ -32,7 +32,10 @@ export interface NeuralRecommenderOptions {
   seed?: number;
 }
 
-type ResolvedOptions = Required<Omit<NeuralRecommenderOptions, 'crosses'>> & { crosses?: Array<[string, string]> };
+/** The options with every default filled in (`crosses` stays optional: absent means none). */
+export type ResolvedNeuralRecommenderOptions = Required<Omit<NeuralRecommenderOptions, 'crosses'>> & {
+  crosses?: Array<[string, string]>;
+};
 
 export interface NeuralFitOptions extends FitOptions {
   /** Side features by user id and by item id (see movieLensSideFeatures); DeepFM and Wide & Deep use them. */
@@ -49,7 +52,7 @@ export interface NeuralFitOptions extends FitOptions {
  */
 export class NeuralRecommender extends Recommender {
   readonly kind = 'neural';
-  readonly options: ResolvedOptions;
+  readonly options: ResolvedNeuralRecommenderOptions;
   private network: AnyRecommendationModule | undefined;
   private featureEncoder: FeatureEncoder | undefined;
 

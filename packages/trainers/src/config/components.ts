@@ -1,6 +1,7 @@
 import {
   Activation,
   type ActivationName,
+  type AnyModule,
   classificationTask,
   createDataLoader,
   type DataLoader,
@@ -29,9 +30,6 @@ export interface BuiltData {
   /** Class names by index, for classification data. */
   classNames?: string[];
 }
-
-// biome-ignore lint/suspicious/noExplicitAny: registries hold modules and tasks of any signature.
-type AnyModule = Module<any[], unknown>;
 
 export const dataSources = new ComponentRegistry<BuiltData, { seed: number }>('data');
 export const models = new ComponentRegistry<AnyModule, { inputSize: number; outputSize: number }>('model');

@@ -24,7 +24,7 @@ export interface MultiHeadAttentionOptions {
 }
 
 export interface AttentionInputs {
-  /** [batch, time]: 1 for real tokens, 0 for padding (keys that are 0 are never attended to). */
+  /** `[batch, time]`: 1 for real tokens, 0 for padding (keys that are 0 are never attended to). */
   attentionMask?: tf.Tensor;
 }
 

@@ -17,9 +17,9 @@ import { MultiHeadSelfAttention } from '../attention/multi-head-attention.js';
 import type { BertConfig } from './bert-config.js';
 
 export interface BertInputs {
-  /** [batch, time]: 0 for sentence A, 1 for sentence B (default all 0). */
+  /** `[batch, time]`: 0 for sentence A, 1 for sentence B (default all 0). */
   tokenTypeIds?: tf.Tensor;
-  /** [batch, time]: 1 for tokens, 0 for padding (default all 1). */
+  /** `[batch, time]`: 1 for tokens, 0 for padding (default all 1). */
   attentionMask?: tf.Tensor;
 }
 

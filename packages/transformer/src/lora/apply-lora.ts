@@ -1,15 +1,13 @@
 import {
+  type AnyModule,
   createRandomGenerator,
   getGlobalRandom,
   Linear,
-  type Module,
   parameterNameMatcher,
   type RandomGenerator,
   TesseraError,
 } from '@tessera/core';
 import { LoRALinear, type LoRALinearOptions, validateLoRAOptions } from './lora-linear.js';
-
-type AnyModule = Module<never[], unknown>;
 
 /** Which Linear layers get adapters: module paths matched as `Module.freeze` matches names. */
 export type LoRATarget = string | RegExp;

@@ -1,7 +1,5 @@
-import { type Module, TesseraError, type tf } from '@tessera/core';
+import { type AnyModule, TesseraError, type tf } from '@tessera/core';
 import { loraModules } from './apply-lora.js';
-
-type AnyModule = Module<never[], unknown>;
 
 /**
  * The adapters' tensors only, by dotted name (`blocks.0.attention.queryKeyValue.lora.a`): a

@@ -14,7 +14,8 @@ export interface TrainByteLevelBPEOptions {
 
 /**
  * Learns byte-level BPE merges from a corpus (Sennrich et al. 2016 on GPT-2's byte alphabet):
- * pre-tokenise like GPT-2, then merge the most frequent adjacent pairs ({@link learnMerges}).
+ * pre-tokenise like GPT-2, then repeatedly merge the most frequent adjacent pair, ties broken by
+ * the pair's text so training is deterministic.
  */
 export function trainByteLevelBPE(texts: Iterable<string>, options: TrainByteLevelBPEOptions): ByteLevelBPETokenizer {
   const specialTokens = options.specialTokens ?? [];

@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { TesseraError } from '@tessera/core';
 
-/** The element types the IDX format defines, by their type byte (Y. LeCun's MNIST page). */
+/** The element types the IDX format defines (Y. LeCun's MNIST page). */
+export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+
+/** Each IDX element type by its type byte, with its size in bytes. */
 const IDX_TYPES = {
   8: { dtype: 'uint8', size: 1 },
   9: { dtype: 'int8', size: 1 },
@@ -10,9 +13,7 @@ const IDX_TYPES = {
   12: { dtype: 'int32', size: 4 },
   13: { dtype: 'float32', size: 4 },
   14: { dtype: 'float64', size: 8 },
-} as const;
-
-export type IdxDtype = (typeof IDX_TYPES)[keyof typeof IDX_TYPES]['dtype'];
+} as const satisfies Record<number, { dtype: IdxDtype; size: number }>;
 
 export interface IdxArray {
   dtype: IdxDtype;

@@ -27,7 +27,7 @@ export const PREPROCESSING_FILE = 'preprocessing.json';
 
 /** preprocessing.json: how to turn an image file into the model's input, and what the outputs mean. */
 export interface ImagePreprocessing {
-  /** [height, width, channels]: images are converted to these channels and resized (bilinear). */
+  /** `[height, width, channels]`: images are converted to these channels and resized (bilinear). */
   inputShape: [number, number, number];
   /** Pixels are scaled to [0, 1], then (x - mean[c]) / std[c] when given. */
   normalization: { mean: number[]; std: number[] } | null;

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, tf } from '@tessera/core';
@@ -24,6 +24,8 @@ function gradient(height: number, width: number, channels: 1 | 3 | 4): Bitmap {
   }
   return { pixels, height, width, channels };
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('image files', () => {
   it('round-trips PNG exactly for grey, RGB and RGBA', () => {
@@ -76,6 +78,16 @@ describe('image files', () => {
     );
     const truncated = encodePng(image).subarray(0, 40);
     expect(() => decodeImage(truncated)).toThrow(/E_IMAGE_DECODE/);
+  });
+
+  it('reports a missing folder as E_IMAGE_FILE naming the path, and creates nothing', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'tessera-image-'));
+    const path = join(directory, 'missing', 'a.png');
+    await expect(writeImageFile(path, gradient(2, 2, 3))).rejects.toThrow(
+      new RegExp(`^E_IMAGE_FILE: cannot write image ${escapeRegExp(path)}: E_WRITE_DIRECTORY: .*does not exist`),
+    );
+    expect(await readdir(directory)).toEqual([]);
+    await rm(directory, { recursive: true, force: true });
   });
 
   it('converts to float tensors in [0, 1] and back', async () => {

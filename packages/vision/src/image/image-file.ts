@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { TesseraError, writeFileAtomically } from '@tessera/core';
+import { isTesseraError, TesseraError, writeFileAtomically } from '@tessera/core';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { type Bitmap, type ChannelCount, checkBitmap, convertChannels } from './bitmap.js';
@@ -83,7 +83,11 @@ export async function readImageFile(path: string, options: DecodeOptions = {}): 
   return decodeImage(bytes, options, path);
 }
 
-/** Writes a `.png`, `.jpg` or `.jpeg` file (by extension), atomically: never a half-written file. */
+/**
+ * Writes a `.png`, `.jpg` or `.jpeg` file (by extension), atomically: never a half-written file.
+ * The folder must exist (as with PIL's `Image.save`); a missing folder or any other write failure
+ * throws `E_IMAGE_FILE` naming the path, with the system error as `cause`.
+ */
 export async function writeImageFile(path: string, bitmap: Bitmap, options: { quality?: number } = {}): Promise<void> {
   const extension = extname(path).toLowerCase();
   let bytes: Uint8Array;
@@ -92,7 +96,12 @@ export async function writeImageFile(path: string, bitmap: Bitmap, options: { qu
   else {
     throw new TesseraError('E_IMAGE_FORMAT', `cannot tell the format of ${path}: use a .png, .jpg or .jpeg name`);
   }
-  await writeFileAtomically(path, async (handle) => {
-    await handle.writeFile(bytes);
-  });
+  try {
+    await writeFileAtomically(path, async (handle) => {
+      await handle.writeFile(bytes);
+    });
+  } catch (error) {
+    const reason = isTesseraError(error) ? error.message : (error as Error).message;
+    throw new TesseraError('E_IMAGE_FILE', `cannot write image ${path}: ${reason}`, { cause: error });
+  }
 }

@@ -1,6 +1,10 @@
-import { Module, Sequential, TesseraError, tf } from '@tessera/core';
+import { Module, type RandomGenerator, Sequential, TesseraError, tf } from '@tessera/core';
 
-type Layer = Module<[tf.Tensor], tf.Tensor>;
+/** A module from one tensor to one tensor: what a classifier's backbone blocks and head are. */
+export type Layer = Module<[tf.Tensor], tf.Tensor>;
+
+/** The optional seeded generator the model builders take, so initialisation is reproducible. */
+export type RandomOption = { random?: RandomGenerator };
 
 /**
  * The shape every vision classifier here shares, so transfer learning works the same on all of

@@ -9,9 +9,7 @@ import {
   Sequential,
   type tf,
 } from '@tessera/core';
-import { ImageClassifier } from './image-classifier.js';
-
-type RandomOption = { random?: RandomGenerator };
+import { ImageClassifier, type RandomOption } from './image-classifier.js';
 
 /**
  * MobileNet's depthwise-separable block (Howard et al. 2017): a 3×3 depthwise conv (one filter

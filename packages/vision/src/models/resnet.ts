@@ -9,9 +9,7 @@ import {
   Sequential,
   tf,
 } from '@tessera/core';
-import { ImageClassifier } from './image-classifier.js';
-
-type RandomOption = { random?: RandomGenerator };
+import { ImageClassifier, type RandomOption } from './image-classifier.js';
 
 /**
  * The basic residual block (He et al. 2016): conv3×3 → BN → ReLU → conv3×3 → BN, plus the input

@@ -7,7 +7,11 @@ import {
   tf,
 } from '@tessera/core';
 
-type ImageBatch = Record<string, tf.Tensor>;
+/**
+ * The batch the vision tasks take: named tensors, the image field [batch, height, width, channels].
+ * The loader's {@link ImageBatch} is one; the field names are task options.
+ */
+export type ImageTaskBatch = Record<string, tf.Tensor>;
 
 export interface ImageClassificationTaskOptions extends Omit<ClassificationTaskOptions, 'inputField'> {
   /** The batch field holding images [batch, height, width, channels] (default 'images'). */
@@ -21,11 +25,11 @@ export interface ImageClassificationTaskOptions extends Omit<ClassificationTaskO
  */
 export function imageClassificationTask(
   options: ImageClassificationTaskOptions = {},
-): Task<ImageBatch, Module<[tf.Tensor], tf.Tensor>> {
+): Task<ImageTaskBatch, Module<[tf.Tensor], tf.Tensor>> {
   const imageField = options.imageField ?? 'images';
   const { imageField: _, ...rest } = options;
   const base = classificationTask({ ...rest, inputField: imageField });
-  const checkImages = (batch: ImageBatch) => {
+  const checkImages = (batch: ImageTaskBatch) => {
     const images = batch[imageField];
     if (images !== undefined && images.rank !== 4) {
       throw new TesseraError(

@@ -1,6 +1,5 @@
 import { type Module, meanSquaredErrorLoss, type Task, TesseraError, type tf } from '@tessera/core';
-
-type ImageBatch = Record<string, tf.Tensor>;
+import type { ImageTaskBatch } from './image-classification-task.js';
 
 /**
  * Training an autoencoder: the loss is the mean squared error per pixel between the model's
@@ -9,9 +8,9 @@ type ImageBatch = Record<string, tf.Tensor>;
  */
 export function reconstructionTask(
   options: { imageField?: string } = {},
-): Task<ImageBatch, Module<[tf.Tensor], tf.Tensor>> {
+): Task<ImageTaskBatch, Module<[tf.Tensor], tf.Tensor>> {
   const imageField = options.imageField ?? 'images';
-  const images = (batch: ImageBatch): tf.Tensor => {
+  const images = (batch: ImageTaskBatch): tf.Tensor => {
     const value = batch[imageField];
     if (value === undefined) {
       throw new TesseraError(

@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module.js';
 
-type AnyModule = Module<never[], unknown>;
+/**
+ * A module of any forward signature. APIs that hold or walk modules without calling `forward`
+ * themselves (containers, trainers, LoRA, federated clients) take this; the task calls `forward`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any forward signature; `never[]` would reject calls to forward.
+export type AnyModule = Module<any[], unknown>;
 
 /** Children named '0', '1', …, in order: for stacks of blocks (`blocks.3.attention...`). */
 export class ModuleList<Child extends AnyModule = AnyModule> extends Module<[], never> {

@@ -1,6 +1,6 @@
 import {
+  type AnyModule,
   type GradientTransform,
-  type Module,
   type NamedGradients,
   type Task,
   type TaskOutput,
@@ -15,9 +15,6 @@ import {
   type LossReduction,
 } from '../per-example/example-gradient-recorder.js';
 import { createGaussianNoise, type GaussianNoise } from './gaussian-noise.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: DP-SGD drives any module through its task.
-type AnyModule = Module<any[], unknown>;
 
 export interface DifferentiallyPrivateSGDOptions {
   /** σ: the noise's standard deviation is σ · maxGradientNorm. */

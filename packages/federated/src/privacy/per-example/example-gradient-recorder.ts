@@ -1,9 +1,7 @@
-import { type Module, TesseraError, tf } from '@tessera/core';
+import { type AnyModule, TesseraError, tf } from '@tessera/core';
 import { disposeContribution, mergeContributions, type PerExampleContribution } from './contributions.js';
 import { findRule, isBatchNormalization, type PerExampleRule, unsupportedLayerError } from './layer-rules.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: the recorder attaches to modules of any signature.
-type AnyModule = Module<any[], unknown>;
 type Forward = (...inputs: unknown[]) => unknown;
 
 /** How the loss combines examples: per-example gradients are the batch gradient's terms × batch for 'mean'. */
@@ -221,6 +219,7 @@ function keepContribution(contribution: PerExampleContribution): void {
   if (contribution.kind !== 'dense') tf.keep(contribution.outputGradients);
 }
 
+/** Frees every tensor of a batch from `ExampleGradientRecorder.takeBatch` and empties it. */
 export function disposeRecordedBatch(batch: RecordedBatch): void {
   for (const contribution of batch.contributions.values()) disposeContribution(contribution);
   batch.contributions.clear();

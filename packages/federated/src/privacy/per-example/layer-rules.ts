@@ -1,9 +1,6 @@
-import { Embedding, LayerNorm, Linear, type Module, RMSNorm, TesseraError, tf } from '@tessera/core';
+import { type AnyModule, Embedding, LayerNorm, Linear, RMSNorm, TesseraError, tf } from '@tessera/core';
 import type { PerExampleContribution } from './contributions.js';
 import { extractPatches, perExampleFilterGradients } from './patches.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: rules apply to modules of any signature.
-type AnyModule = Module<any[], unknown>;
 
 /** What one call of a layer left for the per-example computation. */
 export interface LayerCall {
