@@ -165,7 +165,11 @@ describe('server and client processes on loopback', () => {
     const unmasking = server.lines.find(
       serverEvent('phase-complete', (event) => event.phase === 'unmask-shares' && event.round === 1),
     );
-    expect(unmasking?.event).toMatchObject({ responded: ['alpha', 'bravo'], missing: ['charlie'] });
+    // Charlie's masked input counted (round 1's participants), but it cannot answer for the unmasking:
+    // the server lists it as missing, or has already dropped it when its socket closed first (the
+    // order depends on scheduling). Either way its pairwise masks are recovered from the others' shares.
+    expect(unmasking?.event).toMatchObject({ responded: ['alpha', 'bravo'] });
+    expect(['charlie']).toEqual(expect.arrayContaining((unmasking?.event as { missing: string[] }).missing));
     expect(await clients[0]!.exited).toBe(0);
     expect(await clients[1]!.exited).toBe(0);
     const state = JSON.parse(await readFile(join(checkpointDirectory, 'server-state.json'), 'utf8'));
