@@ -1,61 +1,12 @@
-export type {
-  AttentionInputs,
-  AttentionOutput,
-  KeyValueCache,
-  MultiHeadAttentionOptions,
-} from './attention/multi-head-attention.js';
-export { MultiHeadSelfAttention } from './attention/multi-head-attention.js';
-export type { BertInputs } from './bert/bert.js';
-export { Bert, BertForMaskedLanguageModeling, BertForSequenceClassification, BertLayer } from './bert/bert.js';
-export type { BertConfig, BertPresetName } from './bert/bert-config.js';
-export { bertConfig } from './bert/bert-config.js';
-export type {
-  MaskedLanguageModelingBatch,
-  MaskingOptions,
-  SequenceClassificationBatch,
-} from './bert/masked-language-modeling.js';
-export { maskedLanguageModelingTask, maskTokens, sequenceClassificationTask } from './bert/masked-language-modeling.js';
-export type { BertClassifierExportConfig, TransformerExportOptions } from './export/export-transformer.js';
-export {
-  exportBertClassifier,
-  exportGpt,
-  LABELS_FILE,
-  TOKENIZER_FILE,
-  transformerQuantizationRule,
-} from './export/export-transformer.js';
-export type {
-  LoadedBertClassifierExport,
-  LoadedGptExport,
-  LoadedTransformerExport,
-} from './export/load-transformer-export.js';
-export { classifyTexts, loadTransformerExport } from './export/load-transformer-export.js';
-export type { GenerationOptions } from './generation/generate.js';
-export { generate } from './generation/generate.js';
-export type { SamplingOptions } from './generation/sampling.js';
-export { sampleToken } from './generation/sampling.js';
-export type { LanguageModelingExample } from './gpt/causal-language-modeling.js';
-export { causalLanguageModelingTask, languageModelingDataset } from './gpt/causal-language-modeling.js';
-export { Block, FeedForward, GPT } from './gpt/gpt.js';
-export type { GPTConfig, GPTPresetName } from './gpt/gpt-config.js';
-export { gptConfig, gptPresetNames } from './gpt/gpt-config.js';
-export type {
-  AnyBertModel,
-  BertArchitecture,
-  BertHuggingFaceConfig,
-  BertModelFor,
-} from './hugging-face/bert.js';
-export { bertArchitectures, bertConfigFromHuggingFace, bertConfigToHuggingFace } from './hugging-face/bert.js';
+/**
+ * The Node entry of @tessera/transformer: the portable API (`portable.ts`, which is also the
+ * browser entry) plus what reads or writes files.
+ */
+
+export type { TransformerExportOptions } from './export/export-transformer.js';
+export { exportBertClassifier, exportGpt, transformerQuantizationRule } from './export/export-transformer.js';
 export type { BertLoadOptions } from './hugging-face/bert-pretrained.js';
 export { loadBertTokenizer, saveBertTokenizer } from './hugging-face/bert-tokenizer-files.js';
-export type { BertStateConversion } from './hugging-face/bert-weights.js';
-export { bertStateToTessera, tesseraStateToBert } from './hugging-face/bert-weights.js';
-export type { GPT2HuggingFaceConfig } from './hugging-face/gpt2.js';
-export {
-  gpt2StateToTessera,
-  gptConfigFromHuggingFace,
-  gptConfigToHuggingFace,
-  tesseraStateToGpt2,
-} from './hugging-face/gpt2.js';
 export type {
   LoadPretrainedOptions,
   PretrainedBert,
@@ -64,41 +15,9 @@ export type {
   SupportedModelType,
 } from './hugging-face/pretrained.js';
 export { loadPretrained, savePretrained, supportedModelTypes } from './hugging-face/pretrained.js';
-export type { LoRAOptions, LoRATarget } from './lora/apply-lora.js';
-export { applyLoRA, DEFAULT_LORA_TARGETS, loraModules, mergeLoRA, unloadLoRA, unmergeLoRA } from './lora/apply-lora.js';
-export type { LoRALinearOptions } from './lora/lora-linear.js';
-export { LoRAAdapter, LoRALinear, validateLoRAOptions } from './lora/lora-linear.js';
-export { loadLoRAStateDict, loraStateDict } from './lora/lora-state-dict.js';
-export type { BertBasicTokenizerOptions } from './tokenizers/bert-basic-tokenizer.js';
-export {
-  BertBasicTokenizer,
-  isCjkCharacter,
-  isControlCharacter,
-  isPunctuationCharacter,
-  isWhitespaceCharacter,
-} from './tokenizers/bert-basic-tokenizer.js';
-export type {
-  BertBatchEncodeOptions,
-  BertBatchEncoding,
-  BertEncodeOptions,
-  BertEncoding,
-  TruncationStrategy,
-} from './tokenizers/bert-encoding.js';
-export type {
-  BertDecodeOptions,
-  BertSpecialTokens,
-  BertTokenizerJSON,
-  BertTokenizerOptions,
-} from './tokenizers/bert-tokenizer.js';
-export { BertTokenizer, defaultBertSpecialTokens } from './tokenizers/bert-tokenizer.js';
-export { byteToCharacter, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE } from './tokenizers/byte-level.js';
+export * from './portable.js';
 export type { ByteLevelBPEOptions } from './tokenizers/byte-level-bpe-tokenizer.js';
 export { ByteLevelBPETokenizer, parseMerges } from './tokenizers/byte-level-bpe-tokenizer.js';
-export { CharacterTokenizer } from './tokenizers/character-tokenizer.js';
 export type { TrainByteLevelBPEOptions } from './tokenizers/train-byte-level-bpe.js';
 export { trainByteLevelBPE } from './tokenizers/train-byte-level-bpe.js';
-export type { TrainWordPieceOptions } from './tokenizers/train-wordpiece.js';
-export { trainWordPiece } from './tokenizers/train-wordpiece.js';
-export type { WordPieceTokenizerOptions } from './tokenizers/wordpiece-tokenizer.js';
-export { WordPieceTokenizer } from './tokenizers/wordpiece-tokenizer.js';
-export { parseWordPieceVocabulary, readWordPieceVocabulary } from './tokenizers/wordpiece-vocabulary.js';
+export { readWordPieceVocabulary } from './tokenizers/wordpiece-vocabulary.js';
