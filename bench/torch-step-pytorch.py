@@ -16,6 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from nanogpt_model import GPT, adamw, block_size
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=30)
 parser.add_argument("--warmup", type=int, default=5)
@@ -25,69 +27,7 @@ args = parser.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1337)
 
-vocab_size, block_size, batch_size, n_layer, n_head, n_embd = 65, 64, 12, 4, 4, 128
-
-
-class LayerNorm(nn.Module):
-    def __init__(self, ndim):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(ndim))
-
-    def forward(self, x):
-        return F.layer_norm(x, self.weight.shape, self.weight, None, 1e-5)
-
-
-class CausalSelfAttention(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=False)
-        self.c_proj = nn.Linear(n_embd, n_embd, bias=False)
-        self.register_buffer("bias", torch.tril(torch.ones(block_size, block_size)).view(1, 1, block_size, block_size))
-
-    def forward(self, x):
-        B, T, C = x.size()
-        q, k, v = self.c_attn(x).split(n_embd, dim=2)
-        k = k.view(B, T, n_head, C // n_head).transpose(1, 2)
-        q = q.view(B, T, n_head, C // n_head).transpose(1, 2)
-        v = v.view(B, T, n_head, C // n_head).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
-        att = F.softmax(att, dim=-1)
-        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
-        return self.c_proj(y)
-
-
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.ln_1 = LayerNorm(n_embd)
-        self.attn = CausalSelfAttention()
-        self.ln_2 = LayerNorm(n_embd)
-        self.c_fc = nn.Linear(n_embd, 4 * n_embd, bias=False)
-        self.c_proj = nn.Linear(4 * n_embd, n_embd, bias=False)
-
-    def forward(self, x):
-        x = x + self.attn(self.ln_1(x))
-        return x + self.c_proj(F.gelu(self.c_fc(self.ln_2(x))))
-
-
-class GPT(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.wte = nn.Embedding(vocab_size, n_embd)
-        self.wpe = nn.Embedding(block_size, n_embd)
-        self.h = nn.ModuleList([Block() for _ in range(n_layer)])
-        self.ln_f = LayerNorm(n_embd)
-        self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
-        self.wte.weight = self.lm_head.weight  # tied
-
-    def forward(self, idx, targets):
-        pos = torch.arange(0, idx.size(1), dtype=torch.long)
-        x = self.wte(idx) + self.wpe(pos)
-        for block in self.h:
-            x = block(x)
-        logits = self.lm_head(self.ln_f(x))
-        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+vocab_size, batch_size = 65, 12
 
 
 def time_steps(step):
@@ -99,16 +39,8 @@ def time_steps(step):
     return (time.perf_counter() - started) * 1000 / args.steps
 
 
-gpt = GPT()
-parameters = [p for p in gpt.parameters() if p.requires_grad]
-gpt_optimizer = torch.optim.AdamW(
-    [
-        {"params": [p for p in parameters if p.dim() >= 2], "weight_decay": 0.1},
-        {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0},
-    ],
-    lr=1e-3,
-    betas=(0.9, 0.99),
-)
+gpt = GPT(vocab_size)
+gpt_optimizer = adamw(gpt)
 
 
 def gpt_step():
