@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from nanogpt_model import GPT, adamw, block_size
+from nanogpt_model import GPT, adamw, block_size, set_threads
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--iterations", type=int, default=2000)
@@ -27,7 +27,7 @@ parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--estimate-draws", type=int, default=200)
 args = parser.parse_args()
 torch.manual_seed(args.seed)
-torch.set_num_threads(args.threads)
+blas_threads = set_threads(args.threads)
 
 here = os.path.dirname(os.path.abspath(__file__))
 text = open(os.path.join(here, "../../shared/data/tinyshakespeare/input.txt"), encoding="utf-8").read()

@@ -26,8 +26,10 @@ const shapes = [
   [48, 64, 32, 64],
 ];
 const pytorchSource = `
-import sys, time, torch
+import ctypes, sys, time, torch
 torch.set_num_threads(1)
+# Debian's PyTorch uses OpenBLAS, whose pool ignores torch.set_num_threads: pin it as well.
+ctypes.CDLL("libopenblas.so.0", mode=4).openblas_set_num_threads(1)
 for b, m, k, n in ${JSON.stringify(shapes)}:
     x, w = torch.randn(b, m, k), torch.randn(b, k, n)
     for _ in range(3): x @ w

@@ -24,14 +24,14 @@ import torch
 import torch.nn as nn
 from torch.nn import functional as F
 
-from nanogpt_model import GPT, adamw, block_size
+from nanogpt_model import GPT, adamw, block_size, set_threads
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--steps", type=int, default=10)
 parser.add_argument("--workloads", default="gpt,cnn,matrix-factorization")
 args = parser.parse_args()
-torch.set_num_threads(args.threads)
+blas_threads = set_threads(args.threads)
 torch.manual_seed(1337)
 here = os.path.dirname(os.path.abspath(__file__))
 data = os.path.join(here, "../../shared/data")

@@ -2,6 +2,7 @@
 # model of bench/gpt-shakespeare-pytorch.py: 4 layers, 4 heads, 128 dims, block 64, batch 12,
 # AdamW betas 0.9/0.99, weight decay 0.1, clip 1.0) and an MNIST-shaped CNN step (conv 32 -> pool
 # -> conv 64 -> pool -> 128 -> 10, batch 64, Adam), on random data: step time does not depend on it.
+# --threads sets PyTorch's and OpenBLAS's thread counts (nanogpt_model.set_threads).
 # Usage: python3 bench/torch-step-pytorch.py [--steps 30] [--warmup 5] [--threads 2]
 # Prints one JSON line: {"gptMillisecondsPerStep": ..., "cnnMillisecondsPerStep": ..., ...}
 # With --serve it reads lines "gpt" / "cnn" on stdin and answers each with one JSON line
@@ -16,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from nanogpt_model import GPT, adamw, block_size
+from nanogpt_model import GPT, adamw, block_size, set_threads
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=30)
@@ -24,7 +25,7 @@ parser.add_argument("--warmup", type=int, default=5)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--serve", action="store_true")
 args = parser.parse_args()
-torch.set_num_threads(args.threads)
+blas_threads = set_threads(args.threads)
 torch.manual_seed(1337)
 
 vocab_size, batch_size = 65, 12
@@ -43,9 +44,16 @@ gpt = GPT(vocab_size)
 gpt_optimizer = adamw(gpt)
 
 
+# Batches drawn before timing and cycled, as bench/step-workloads.mjs does.
+batches = 4
+gpt_batches = [torch.randint(vocab_size, (batch_size, block_size)) for _ in range(2 * batches)]
+gpt_steps = 0
+
+
 def gpt_step():
-    x = torch.randint(vocab_size, (batch_size, block_size))
-    y = torch.randint(vocab_size, (batch_size, block_size))
+    global gpt_steps
+    x, y = gpt_batches[(2 * gpt_steps) % len(gpt_batches)], gpt_batches[(2 * gpt_steps + 1) % len(gpt_batches)]
+    gpt_steps += 1
     loss = gpt(x, y)
     gpt_optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -62,9 +70,14 @@ cnn = nn.Sequential(
 cnn_optimizer = torch.optim.Adam(cnn.parameters(), lr=1e-3)
 
 
+cnn_batches = [(torch.rand(64, 1, 28, 28), torch.randint(10, (64,))) for _ in range(batches)]
+cnn_steps = 0
+
+
 def cnn_step():
-    images = torch.rand(64, 1, 28, 28)
-    labels = torch.randint(10, (64,))
+    global cnn_steps
+    images, labels = cnn_batches[cnn_steps % batches]
+    cnn_steps += 1
     loss = F.cross_entropy(cnn(images), labels)
     cnn_optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -75,7 +88,8 @@ def cnn_step():
 if args.serve:
     import sys
 
-    print(json.dumps({"torchVersion": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    info = {"torchVersion": torch.__version__, "threads": torch.get_num_threads(), "blasThreads": blas_threads}
+    print(json.dumps(info), flush=True)
     for line in sys.stdin:
         step = {"gpt": gpt_step, "cnn": cnn_step}[line.strip()]
         print(json.dumps({"millisecondsPerStep": round(time_steps(step), 2)}), flush=True)
@@ -86,6 +100,7 @@ print(
         {
             "torchVersion": torch.__version__,
             "threads": torch.get_num_threads(),
+            "blasThreads": blas_threads,
             "gptMillisecondsPerStep": round(time_steps(gpt_step), 2),
             "cnnMillisecondsPerStep": round(time_steps(cnn_step), 2),
         }

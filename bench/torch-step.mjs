@@ -1,8 +1,8 @@
 // Training step times on the LibTorch backend (@tessera/backend-torch) against wasm and against
-// PyTorch itself, side by side in one run on this machine: nanoGPT's baby GPT step (batch 12,
-// block 64, AdamW betas 0.9/0.99, weight decay 0.1, clip 1.0, as bench/gpt-shakespeare.mjs) and an
-// MNIST-shaped CNN step (core's Conv2d 32 -> MaxPool -> Conv2d 64 -> MaxPool -> 128 -> 10, batch
-// 64, Adam). Inputs are random tokens / pixels: a step's time does not depend on their values.
+// PyTorch itself, side by side in one run on this machine: nanoGPT's baby GPT step and an
+// MNIST-shaped CNN step (bench/step-workloads.mjs). --threads applies to both sides, OpenBLAS's
+// pool included (bench/nanogpt_model.py's set_threads; LibTorch's OpenBLAS ignores
+// torch.set_num_threads).
 // The PyTorch reference is bench/torch-step-pytorch.py (the same models, same thread count), kept
 // running beside this process: each round measures PyTorch, then every backend, back to back, so
 // all of them see the same machine load; ratios are per round, and the medians are reported.
@@ -17,25 +17,8 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import {
-  Activation,
-  Adam,
-  AdamW,
-  Conv2d,
-  clipGradientNorm,
-  computeGradients,
-  createRandomGenerator,
-  crossEntropy,
-  Flatten,
-  initBackend,
-  Linear,
-  MaxPool2d,
-  Sequential,
-  setGlobalSeed,
-  tf,
-  weightDecayGroups,
-} from '@tessera/core';
-import { GPT, gptConfig } from '@tessera/transformer';
+import { initBackend, tf } from '@tessera/core';
+import { stepWorkloads } from './step-workloads.mjs';
 
 const argument = (name, fallback) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -50,83 +33,14 @@ if (process.argv.includes('--unfused')) backends.splice(1, 0, 'torch-unfused');
 const here = dirname(fileURLToPath(import.meta.url));
 process.env.TESSERA_TORCH_THREADS = String(threads); // read when @tessera/backend-torch loads
 
-/** Milliseconds per call of `step`, after `warmup` untimed calls. */
-function timeSteps(step) {
-  for (let index = 0; index < warmup; index++) step();
+/** Milliseconds per step of a workload (bench/step-workloads.mjs), after `warmup` untimed steps. */
+function stepTime(createStep) {
+  const { run, dispose } = createStep();
+  for (let index = 0; index < warmup; index++) run();
   const started = performance.now();
-  for (let index = 0; index < steps; index++) step();
-  return (performance.now() - started) / steps;
-}
-
-function gptStepTime() {
-  setGlobalSeed(1337);
-  const config = gptConfig('nanogpt-baby', { vocabularySize: 65 });
-  const model = new GPT(config);
-  const optimizer = new AdamW(weightDecayGroups(model.trainableParameters(), 0.1), { learningRate: 1e-3, beta2: 0.99 });
-  const clip = clipGradientNorm(1.0);
-  const random = createRandomGenerator(1);
-  const tokens = () =>
-    tf.tensor2d(
-      Int32Array.from({ length: 12 * config.blockSize }, () => random.nextInt(65)),
-      [12, config.blockSize],
-      'int32',
-    );
-  let step = 0;
-  const milliseconds = timeSteps(() => {
-    const inputs = tokens();
-    const targets = tokens();
-    const loss = tf.tidy(() => {
-      const { loss, gradients } = computeGradients(model.trainableParameters(), () =>
-        crossEntropy(model.forward(inputs), targets),
-      );
-      optimizer.step(clip.apply(gradients, { step: step++ }));
-      return loss;
-    });
-    loss.dataSync(); // the trainer reads every loss, as nanoGPT's loss.item()
-    tf.dispose([loss, inputs, targets]);
-  });
-  model.dispose();
-  optimizer.dispose();
-  return milliseconds;
-}
-
-function cnnStepTime() {
-  setGlobalSeed(1);
-  const model = new Sequential(
-    new Conv2d(1, 32, 3, { padding: 1 }), // [batch, 28, 28, 32]
-    new Activation('relu'),
-    new MaxPool2d(2), // [batch, 14, 14, 32]
-    new Conv2d(32, 64, 3, { padding: 1 }), // [batch, 14, 14, 64]
-    new Activation('relu'),
-    new MaxPool2d(2), // [batch, 7, 7, 64]
-    new Flatten(),
-    new Linear(7 * 7 * 64, 128),
-    new Activation('relu'),
-    new Linear(128, 10),
-  );
-  const optimizer = new Adam(model.trainableParameters(), { learningRate: 1e-3 });
-  const random = createRandomGenerator(2);
-  const milliseconds = timeSteps(() => {
-    const images = tf.tensor4d(
-      Float32Array.from({ length: 64 * 784 }, () => random.nextFloat()),
-      [64, 28, 28, 1],
-    );
-    const labels = tf.tensor1d(
-      Int32Array.from({ length: 64 }, () => random.nextInt(10)),
-      'int32',
-    );
-    const loss = tf.tidy(() => {
-      const { loss, gradients } = computeGradients(model.trainableParameters(), () =>
-        crossEntropy(model.forward(images), labels),
-      );
-      optimizer.step(gradients);
-      return loss;
-    });
-    loss.dataSync();
-    tf.dispose([loss, images, labels]);
-  });
-  model.dispose();
-  optimizer.dispose();
+  for (let index = 0; index < steps; index++) run();
+  const milliseconds = (performance.now() - started) / steps;
+  dispose();
   return milliseconds;
 }
 
@@ -191,15 +105,14 @@ for (const name of backends) {
   const info = await initBackend({ backend: name === 'torch-unfused' ? 'torch' : name });
   measured[name] = { detail: info.candidates[0]?.detail, tinyOpMicroseconds: Number(tinyOpMicroseconds().toFixed(1)) };
 }
-const workloads = { gpt: gptStepTime, cnn: cnnStepTime };
 const samples = { pytorch: { gpt: [], cnn: [] } };
 for (const name of backends) samples[name] = { gpt: [], cnn: [] };
 for (let round = 0; round < rounds; round++) {
-  for (const [workload, stepTime] of Object.entries(workloads)) {
+  for (const [workload, createStep] of Object.entries(stepWorkloads)) {
     samples.pytorch[workload].push(await pytorchStepTime(workload));
     for (const name of backends) {
       await activate(name);
-      samples[name][workload].push(round2(stepTime()));
+      samples[name][workload].push(round2(stepTime(createStep)));
     }
     console.error(
       `round ${round + 1}/${rounds} ${workload}: ${JSON.stringify(Object.fromEntries(Object.entries(samples).map(([name, times]) => [name, times[workload].at(-1)])))}`,

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tessera_torch",
-      "sources": ["native/torch_addon.cc", "native/tensor_store.cc"],
+      "sources": ["native/torch_addon.cc", "native/tensor_store.cc", "native/caching_allocator.cc"],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/find-libtorch.mjs include)"

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "caching_allocator.h"
 #include "tensor_store.h"
 
 namespace {
@@ -205,6 +206,8 @@ Napi::Value Initialize(const Napi::CallbackInfo& info) {
     metadataLength = buffer.ElementLength();
     const int threads = info[1].As<Napi::Number>().Int32Value();
     if (threads > 0) setThreads(threads);
+    const double cacheLimit = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
+    if (cacheLimit > 0) CachingCpuAllocator::install(static_cast<size_t>(cacheLimit));
     return info.Env().Undefined();
   });
 }
@@ -356,7 +359,15 @@ Napi::Value Memory(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("tensors", Napi::Number::New(info.Env(), static_cast<double>(store.liveTensors())));
   result.Set("bytes", Napi::Number::New(info.Env(), static_cast<double>(store.liveBytes())));
+  result.Set("cachedBytes",
+             Napi::Number::New(info.Env(), static_cast<double>(CachingCpuAllocator::instance().cachedBytes())));
   return result;
+}
+
+// Returns the host memory the caching allocator holds for reuse to the system.
+Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+  CachingCpuAllocator::instance().emptyCache();
+  return info.Env().Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -372,6 +383,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("read", Napi::Function::New(env, Read));
   exports.Set("dispose", Napi::Function::New(env, Dispose));
   exports.Set("memory", Napi::Function::New(env, Memory));
+  exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));
   exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
   return exports;
 }

@@ -1,6 +1,6 @@
 // Tessera's fused kernels on torch (src/kernels/fused.ts) against core's composed ops on tfjs's cpu
-// backend, which registers no fused kernel: GELU, layer norm, softmax cross-entropy (values and
-// gradients), Adam/AdamW steps and global-norm clipping. Also: the fused kernels really run on
+// backend, which registers no fused kernel: GELU, layer norm, linear, softmax cross-entropy (values
+// and gradients), Adam/AdamW steps and global-norm clipping. Also: the fused kernels really run on
 // torch, and a clipped AdamW training loop keeps tensor counts flat.
 import {
   Adam,
@@ -14,6 +14,7 @@ import {
   Linear,
   tf,
 } from '@tessera/core';
+import { MultiHeadSelfAttention } from '@tessera/transformer';
 import { describe, expect, it } from 'vitest';
 import './index.js';
 import { maxRelativeDifference, seededRandom, skipReason } from './test-support.js';
@@ -40,7 +41,11 @@ async function runOn(
   return { outputs, kernelNames: profile.kernelNames };
 }
 
-async function expectSameOnTorchAsCpu(compute: () => tf.Tensor[], fusedKernels: string[]): Promise<void> {
+async function expectSameOnTorchAsCpu(
+  compute: () => tf.Tensor[],
+  fusedKernels: string[],
+  tolerance = TOLERANCE,
+): Promise<void> {
   const cpu = await runOn('cpu', compute);
   const torch = await runOn('torch', compute);
   for (const name of fusedKernels) {
@@ -50,7 +55,7 @@ async function expectSameOnTorchAsCpu(compute: () => tf.Tensor[], fusedKernels: 
   expect(torch.outputs.length).toBe(cpu.outputs.length);
   cpu.outputs.forEach((expected, index) => {
     expect(torch.outputs[index]!.length).toBe(expected.length);
-    expect(maxRelativeDifference(torch.outputs[index]!, expected), `output ${index}`).toBeLessThan(TOLERANCE);
+    expect(maxRelativeDifference(torch.outputs[index]!, expected), `output ${index}`).toBeLessThan(tolerance);
   });
 }
 
@@ -88,6 +93,90 @@ describe.skipIf(skipReason !== '')(`fused kernels on torch ${skipReason}`, () =>
       }, [FusedKernelName.layerNorm, FusedKernelName.layerNormGrad]);
     });
   }
+
+  for (const { bias, shape } of [
+    { bias: true, shape: [3, 5, 6] },
+    { bias: false, shape: [3, 5, 6] },
+    { bias: true, shape: [7, 6] },
+    { bias: true, shape: [2, 2, 3, 6] },
+  ]) {
+    it(`Linear (bias ${bias}, input ${JSON.stringify(shape)}): value and gradients (input, weight, bias) equal the composed ops on cpu`, async () => {
+      const size = shape.reduce((product, dimension) => product * dimension, 1);
+      const values = randomValues(size, 12, 2);
+      const weightValues = randomValues(6 * 4, 13);
+      const biasValues = randomValues(4, 14);
+      const upstreamValues = randomValues((size / 6) * 4, 15);
+      await expectSameOnTorchAsCpu(() => {
+        const linear = new Linear(6, 4, { bias });
+        linear.weight.assign(tf.tensor2d(weightValues, [6, 4]));
+        linear.bias?.assign(tf.tensor1d(biasValues));
+        const x = tf.tensor(values, shape);
+        const upstream = tf.tensor(upstreamValues, [...shape.slice(0, -1), 4]);
+        const parameters = [x, ...linear.parameters()];
+        const gradients = tf.grads((...inputs: tf.Tensor[]) => tf.sum(tf.mul(linear.forward(inputs[0]!), upstream)))(
+          parameters,
+        );
+        const outputs = [linear.forward(x), ...gradients];
+        linear.dispose();
+        return outputs;
+      }, [FusedKernelName.linear, FusedKernelName.linearGrad]);
+    });
+  }
+
+  for (const { causal, padded } of [
+    { causal: true, padded: false },
+    { causal: false, padded: true },
+    { causal: true, padded: true },
+  ]) {
+    it(`scaled dot-product attention (causal ${causal}, padding mask ${padded}): value and gradients equal the composed ops on cpu`, async () => {
+      const [batch, time, embedding] = [2, 5, 8];
+      const values = randomValues(batch * time * embedding, 16, 2);
+      const upstreamValues = randomValues(batch * time * embedding, 17);
+      const attention = new MultiHeadSelfAttention({ embeddingSize: embedding, headCount: 2, causal });
+      const weights = attention.parameters().map((parameter, index) => ({
+        parameter,
+        values: randomValues(parameter.size, 18 + index),
+      }));
+      await expectSameOnTorchAsCpu(
+        () => {
+          for (const { parameter, values: initial } of weights)
+            (parameter as tf.Variable).assign(tf.tensor(initial, parameter.shape));
+          const x = tf.tensor3d(values, [batch, time, embedding]);
+          const upstream = tf.tensor3d(upstreamValues, [batch, time, embedding]);
+          // The second sequence's last two positions are padding.
+          const attentionMask = padded
+            ? tf.tensor2d([1, 1, 1, 1, 1, 1, 1, 1, 0, 0], [batch, time], 'int32')
+            : undefined;
+          const inputs = attentionMask === undefined ? {} : { attentionMask };
+          const gradients = tf.grads((...parameters: tf.Tensor[]) =>
+            tf.sum(tf.mul(attention.forward(parameters[0]!, inputs), upstream)),
+          )([x, ...attention.parameters()]);
+          return [attention.forward(x, inputs), ...gradients];
+          // The softmax gradient sums in another order than tfjs's composed one: float32 rounding, ~4e-5.
+        },
+        [FusedKernelName.scaledDotProductAttention, FusedKernelName.scaledDotProductAttentionGrad],
+        2e-4,
+      );
+      attention.dispose();
+    });
+  }
+
+  it('attention asked for its weights, or with dropout in training, takes the composed ops', async () => {
+    await tf.setBackend('torch');
+    const attention = new MultiHeadSelfAttention({ embeddingSize: 8, headCount: 2, causal: true, dropout: 0.1 });
+    const x = tf.tensor3d(randomValues(2 * 3 * 8, 19), [2, 3, 8]);
+    const kernelsOf = async (run: () => tf.TensorContainer) =>
+      (await tf.profile(() => tf.dispose(tf.tidy(run)))).kernelNames;
+    const withWeights = await kernelsOf(() => attention.attend(x, {}, true).attentionWeights!);
+    expect(withWeights).toContain('Softmax');
+    expect(withWeights).not.toContain(FusedKernelName.scaledDotProductAttention);
+    attention.train();
+    expect(await kernelsOf(() => attention.forward(x))).not.toContain(FusedKernelName.scaledDotProductAttention);
+    attention.eval();
+    expect(await kernelsOf(() => attention.forward(x))).toContain(FusedKernelName.scaledDotProductAttention);
+    x.dispose();
+    attention.dispose();
+  });
 
   it('crossEntropy (mean, with ignored rows): loss and gradient equal the composed ops on cpu', async () => {
     const logitValues = randomValues(2 * 9 * 11, 7, 5);

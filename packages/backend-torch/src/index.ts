@@ -2,6 +2,8 @@ export { TorchBackendError } from './errors.js';
 export type { NativeAddon } from './native.js';
 export { addonPath } from './native.js';
 export {
+  CACHE_ENVIRONMENT_VARIABLE,
+  emptyTorchCache,
   registerTorchBackends,
   setTorchThreads,
   THREADS_ENVIRONMENT_VARIABLE,

@@ -7,7 +7,13 @@ import { tf } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import './index.js';
 import { addonPath, loadNativeAddon, loadNativeAddonFrom } from './native.js';
-import { setTorchThreads, THREADS_ENVIRONMENT_VARIABLE, torchAvailability } from './register.js';
+import {
+  CACHE_ENVIRONMENT_VARIABLE,
+  emptyTorchCache,
+  setTorchThreads,
+  THREADS_ENVIRONMENT_VARIABLE,
+  torchAvailability,
+} from './register.js';
 import { skipReason } from './test-support.js';
 import type { TorchBackend } from './torch-backend.js';
 
@@ -101,6 +107,60 @@ describe.skipIf(skipReason !== '')(`the native addon ${skipReason}`, () => {
     expect(backend.memory().nativeBytes).toBe(afterWrite.nativeBytes); // transposed still holds it
     transposed.dispose();
     expect(backend.memory()).toMatchObject({ nativeBytes: before.nativeBytes, nativeTensors: before.nativeTensors });
+  });
+
+  it('keeps freed blocks of 64 KiB and up for the next tensor of that size, and gives them back on emptyTorchCache', async () => {
+    await tf.setBackend('torch');
+    const backend = tf.backend() as TorchBackend;
+    emptyTorchCache();
+    expect(backend.memory().nativeCachedBytes).toBe(0);
+    const bytes = 300 * 1024; // page-rounded already
+    const first = tf.fill([bytes / 4], 3);
+    first.dispose();
+    expect(backend.memory().nativeCachedBytes).toBe(bytes);
+    // The next tensor of that size takes the cached block, and holds its own values, not the old ones.
+    const second = tf.fill([bytes / 4], 5);
+    expect(backend.memory().nativeCachedBytes).toBe(0);
+    const values = second.dataSync();
+    expect(values[0]).toBe(5);
+    expect(values[values.length - 1]).toBe(5);
+    // Small tensors are left to malloc.
+    tf.ones([100]).dispose();
+    expect(backend.memory().nativeCachedBytes).toBe(0);
+    // A size a few elements off reuses the same page-rounded block.
+    second.dispose();
+    const nearly = tf.zeros([bytes / 4 - 3]);
+    expect(backend.memory().nativeCachedBytes).toBe(0);
+    expect(tf.sum(nearly).dataSync()[0]).toBe(0); // zeros written over the reused block
+    nearly.dispose();
+    emptyTorchCache();
+    expect(backend.memory()).toMatchObject({ nativeCachedBytes: 0 });
+  });
+
+  it(`caps the cache at ${CACHE_ENVIRONMENT_VARIABLE} MiB, and is off at 0`, () => {
+    const run = (value: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { tf } from '@tessera/core';
+           await import(${JSON.stringify(join(packageRoot, 'dist', 'index.js'))});
+           await tf.setBackend('torch');
+           const tensors = [1, 2, 3].map(() => tf.zeros([256 * 1024])); // 1 MiB each
+           tf.dispose(tensors);
+           console.log(tf.memory().nativeCachedBytes);`,
+        ],
+        { encoding: 'utf8', env: { ...process.env, [CACHE_ENVIRONMENT_VARIABLE]: value }, cwd: packageRoot },
+      );
+    const cached = (value: string) => {
+      const result = run(value);
+      expect(result.stderr).toBe('');
+      return Number(result.stdout.trim());
+    };
+    expect(cached('2')).toBe(2 * 1024 * 1024); // the third block went back to the system
+    expect(cached('0')).toBe(0);
+    expect(cached('')).toBe(3 * 1024 * 1024); // default 1024 MiB
   });
 
   it('turns ATen errors into coded errors naming the operator, without a C++ backtrace', async () => {

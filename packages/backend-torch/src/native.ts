@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 /** The functions the Node-API addon (native/torch_addon.cc) exports. */
 export interface NativeAddon {
-  /** Shares the output metadata buffer and sets the thread count (0 keeps LibTorch's). */
-  initialize(metadata: Float64Array, threads: number): void;
+  /**
+   * Shares the output metadata buffer, sets the thread count (0 keeps LibTorch's) and installs the
+   * caching CPU allocator holding up to `cacheLimitBytes` of freed blocks (0: plain malloc).
+   */
+  initialize(metadata: Float64Array, threads: number, cacheLimitBytes: number): void;
   cudaAvailable(): boolean;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
@@ -21,7 +24,10 @@ export interface NativeAddon {
   write(values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: string, device: string): number;
   read(id: number): Float32Array | Int32Array | Uint8Array;
   dispose(id: number): void;
-  memory(): { tensors: number; bytes: number };
+  /** Live tensors and the bytes of their storages; `cachedBytes`: freed blocks kept for reuse. */
+  memory(): { tensors: number; bytes: number; cachedBytes: number };
+  /** Returns the caching allocator's freed blocks to the system. */
+  emptyCache(): void;
   torchVersion: string;
 }
 

@@ -28,6 +28,19 @@ let metadata: Float64Array | undefined;
 /** The environment variable that sets LibTorch's CPU thread count (default: every core). */
 export const THREADS_ENVIRONMENT_VARIABLE = 'TESSERA_TORCH_THREADS';
 
+/**
+ * The environment variable that caps, in MiB, the host memory the torch backend keeps for reuse
+ * after tensors are freed (default 1024; 0 turns the cache off and every tensor goes to malloc).
+ */
+export const CACHE_ENVIRONMENT_VARIABLE = 'TESSERA_TORCH_CACHE_MB';
+const DEFAULT_CACHE_MEBIBYTES = 1024;
+
+function cacheLimitBytes(): number {
+  const configured = process.env[CACHE_ENVIRONMENT_VARIABLE];
+  const mebibytes = configured === undefined || configured === '' ? DEFAULT_CACHE_MEBIBYTES : Number(configured);
+  return Number.isFinite(mebibytes) && mebibytes > 0 ? Math.floor(mebibytes * 1024 * 1024) : 0;
+}
+
 function defaultThreads(): number {
   const configured = Number(process.env[THREADS_ENVIRONMENT_VARIABLE]);
   return Number.isInteger(configured) && configured > 0 ? configured : availableParallelism();
@@ -56,6 +69,16 @@ export function setTorchThreads(threads: number): void {
   if (loaded.addon !== undefined) loaded.addon.setNumThreads(threads);
 }
 
+/**
+ * Returns the host memory the torch backend keeps for reuse (freed tensors' blocks, see
+ * `TESSERA_TORCH_CACHE_MB`) to the system, as torch.cuda.empty_cache() does for GPU memory.
+ * `tf.memory()` reports it as `nativeCachedBytes`.
+ */
+export function emptyTorchCache(): void {
+  const loaded = loadNativeAddon();
+  if (loaded.addon !== undefined) loaded.addon.emptyCache();
+}
+
 let registered = false;
 
 /**
@@ -69,7 +92,7 @@ export function registerTorchBackends(): string[] {
   const names: string[] = [];
   if (!registered) {
     metadata = new Float64Array(4096);
-    addon.initialize(metadata, defaultThreads());
+    addon.initialize(metadata, defaultThreads(), cacheLimitBytes());
     registered = true;
   }
   const devices: ['cpu' | 'cuda', string, number][] = [['cpu', TORCH_BACKEND_NAME, 3]];

@@ -126,9 +126,9 @@ export class TorchBackend extends tf.KernelBackend {
     return this.data.numDataIds();
   }
 
-  override memory(): { unreliable: boolean; nativeTensors: number; nativeBytes: number } {
-    const { tensors, bytes } = this.native.memory();
-    return { unreliable: false, nativeTensors: tensors, nativeBytes: bytes };
+  override memory(): { unreliable: boolean; nativeTensors: number; nativeBytes: number; nativeCachedBytes: number } {
+    const { tensors, bytes, cachedBytes } = this.native.memory();
+    return { unreliable: false, nativeTensors: tensors, nativeBytes: bytes, nativeCachedBytes: cachedBytes };
   }
 
   override floatPrecision(): 32 {

@@ -49,6 +49,62 @@ defineKernel(
   },
 );
 
+// Linear over the last axis: the leading axes fold into rows (a view), so forward is one addmm
+// (or mm) and backward two mm and a row sum, as PyTorch's own linear and its autograd formulas.
+const rowsOf = (backend: TorchBackend, tensor: tf.TensorInfo, columns: number) =>
+  backend.op('reshape', '', [backend.idOf(tensor), [-1, columns]]).id; // [rows, columns]
+
+defineKernel('TesseraLinear', ({ inputs: { x, weight, bias }, backend }) => {
+  const [inFeatures, outFeatures] = weight!.shape as [number, number];
+  const rows = rowsOf(backend, x!, inFeatures);
+  const product =
+    bias === undefined
+      ? backend.op('mm', '', [rows, backend.idOf(weight!)])
+      : backend.op('addmm', '', [backend.idOf(bias), rows, backend.idOf(weight!)]); // [rows, out]
+  return backend.output(backend.op('reshape', '', [product.id, [...x!.shape.slice(0, -1), outFeatures]]));
+});
+
+defineKernel('TesseraLinearGrad', ({ inputs: { dy, x, weight, bias }, backend }) => {
+  const [inFeatures, outFeatures] = weight!.shape as [number, number];
+  const dyRows = rowsOf(backend, dy!, outFeatures); // [rows, out]
+  const xRows = rowsOf(backend, x!, inFeatures); // [rows, in]
+  const weightTransposed = backend.op('t', '', [backend.idOf(weight!)]).id; // [out, in], a view
+  const dxRows = backend.op('mm', '', [dyRows, weightTransposed]); // [rows, in]
+  const dweight = backend.op('mm', '', [backend.op('t', '', [xRows]).id, dyRows]); // [in, out]
+  const outputs = [backend.output(backend.op('reshape', '', [dxRows.id, x!.shape])), backend.output(dweight)];
+  if (bias !== undefined) outputs.push(backend.output(backend.op('sum', 'dim_IntList', [dyRows, [0], false])));
+  return outputs;
+});
+
+// Scaled dot-product attention: the scores are made, scaled and masked in one buffer (in place,
+// as a fresh tensor nothing else references), softmaxed, and applied to the values; backward is
+// the softmax's own backward operator between four products.
+defineKernel('TesseraScaledDotProductAttention', ({ inputs: { query, key, value, mask }, attrs, backend }) => {
+  const keyTransposed = backend.op('transpose', 'int', [backend.idOf(key!), -2, -1]).id; // a view
+  const scores = backend.op('matmul', '', [backend.idOf(query!), keyTransposed]); // [batch, heads, time, keys]
+  backend.op('mul_', 'Scalar', [scores.id, attrs.scale]);
+  if (mask !== undefined) backend.op('add_', 'Tensor', [scores.id, backend.idOf(mask)]);
+  const weights = backend.op('_softmax', '', [scores.id, -1, false]);
+  const output = backend.op('matmul', '', [weights.id, backend.idOf(value!)]); // [batch, heads, time, size]
+  return [backend.output(output), backend.output(weights)];
+});
+
+defineKernel(
+  'TesseraScaledDotProductAttentionGrad',
+  ({ inputs: { dy, query, key, value, weights }, attrs, backend }) => {
+    const transposed = (id: number) => backend.op('transpose', 'int', [id, -2, -1]).id;
+    const dyId = backend.idOf(dy!);
+    const weightsId = backend.idOf(weights!);
+    const dvalue = backend.op('matmul', '', [transposed(weightsId), dyId]); // [batch, heads, keys, size]
+    const dweights = backend.op('matmul', '', [dyId, transposed(backend.idOf(value!))]); // [batch, heads, time, keys]
+    const dscores = backend.op('_softmax_backward_data', '', [dweights.id, weightsId, -1, 'float32']);
+    backend.op('mul_', 'Scalar', [dscores.id, attrs.scale]);
+    const dquery = backend.op('matmul', '', [dscores.id, backend.idOf(key!)]); // [batch, heads, time, size]
+    const dkey = backend.op('matmul', '', [transposed(dscores.id), backend.idOf(query!)]); // [batch, heads, keys, size]
+    return [backend.output(dquery), backend.output(dkey), backend.output(dvalue)];
+  },
+);
+
 const MEAN_REDUCTION = 1; // at::Reduction::Mean
 
 /** int32 class indices as the int64 tensor nll_loss requires. */

@@ -4,4 +4,9 @@ export { fusedClipByGlobalNorm, fusedClipByGlobalNormAvailable } from './clip-by
 export { fusedGelu, fusedGeluAvailable } from './gelu.js';
 export { FusedKernelName, hasFusedKernel, runFusedKernel } from './kernel-names.js';
 export { fusedLayerNorm, fusedLayerNormAvailable } from './layer-norm.js';
+export { fusedLinear, fusedLinearAvailable } from './linear.js';
+export {
+  fusedScaledDotProductAttention,
+  fusedScaledDotProductAttentionAvailable,
+} from './scaled-dot-product-attention.js';
 export { fusedSoftmaxCrossEntropy, fusedSoftmaxCrossEntropyAvailable } from './softmax-cross-entropy.js';

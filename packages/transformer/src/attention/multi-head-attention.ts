@@ -1,5 +1,7 @@
 import {
   Dropout,
+  fusedScaledDotProductAttention,
+  fusedScaledDotProductAttentionAvailable,
   type Initializer,
   Linear,
   Module,
@@ -145,9 +147,16 @@ export class MultiHeadSelfAttention extends Module<[tf.Tensor, AttentionInputs?]
     const result = tf.tidy(() => {
       const projected = this.queryKeyValue.forward(x); // [batch, time, 3·embedding]
       // [batch, heads, time, headSize], key [batch, heads, headSize, time]
+      const mask = this.additiveMask(time, inputs.attentionMask);
+      const attentionDropoutActive = this.attentionDropout.training && this.attentionDropout.rate > 0;
+      if (!returnAttentionWeights && !attentionDropoutActive && fusedScaledDotProductAttentionAvailable()) {
+        // One kernel for scores, mask, softmax and values (and one for their gradient), where the backend has it.
+        const [query, key, value] = this.splitHeads(projected, false); // [batch, heads, time, headSize] each
+        const attended = fusedScaledDotProductAttention(query, key, value, mask, 1 / Math.sqrt(this.headSize));
+        return { output: this.outputDropout.forward(this.mergeHeads(attended)) };
+      }
       const [query, keyTransposed, value] = this.splitHeads(projected, true);
       let scores = tf.div(tf.matMul(query, keyTransposed), Math.sqrt(this.headSize)); // [batch, heads, time, time]
-      const mask = this.additiveMask(time, inputs.attentionMask);
       if (mask !== undefined) scores = tf.add(scores, mask);
       const weights = tf.softmax(scores, -1);
       const attended = tf.matMul(this.attentionDropout.forward(weights), value); // [batch, heads, time, headSize]

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedLinear, fusedLinearAvailable } from '../../fused/linear.js';
 import type { RandomGenerator } from '../../random/random-generator.js';
 import { getGlobalRandom, type Initializer, pytorchDefault } from '../initializers.js';
 import { Module } from '../module.js';
@@ -40,6 +41,7 @@ export class Linear extends Module<[tf.Tensor], tf.Tensor> {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
+    if (fusedLinearAvailable()) return tf.tidy(() => fusedLinear(x, this.weight, this.bias));
     return tf.tidy(() => {
       const leading = x.shape.slice(0, -1); // [...batch]
       const flat = tf.reshape(x, [-1, this.inFeatures]); // [rows, in]

@@ -1,0 +1,112 @@
+// The two training steps bench/torch-step.mjs times and bench/torch-profile.mjs dissects, built
+// once here so both measure the same thing: nanoGPT's baby GPT step (batch 12, block 64, AdamW
+// betas 0.9/0.99, weight decay 0.1, clip 1.0, as bench/gpt-shakespeare.mjs) and an MNIST-shaped
+// CNN step (core's Conv2d 32 -> MaxPool -> Conv2d 64 -> MaxPool -> 128 -> 10, batch 64, Adam).
+// bench/torch-step-pytorch.py holds the same two steps in PyTorch.
+//
+// Batches are random tokens / pixels drawn before timing and cycled: a step's time does not depend
+// on the values, and drawing 50,176 pixels with a JavaScript generator costs ~8 ms, which would be
+// charged to Tessera's step while PyTorch's torch.rand costs ~0.1 ms. Each step still copies its
+// batch into fresh tensors, as a data loader hands one over.
+import {
+  Activation,
+  Adam,
+  AdamW,
+  Conv2d,
+  clipGradientNorm,
+  computeGradients,
+  createRandomGenerator,
+  crossEntropy,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  Sequential,
+  setGlobalSeed,
+  tf,
+  weightDecayGroups,
+} from '@tessera/core';
+import { GPT, gptConfig } from '@tessera/transformer';
+
+const BATCHES = 4;
+
+/** `count` typed arrays of `length` values from `draw`. */
+function drawBatches(count, length, ArrayType, draw) {
+  return Array.from({ length: count }, () => ArrayType.from({ length }, draw));
+}
+
+/** The nanogpt-baby training step: `{ run, dispose }`; `run` reads the loss as nanoGPT's loss.item(). */
+export function createGptStep() {
+  setGlobalSeed(1337);
+  const config = gptConfig('nanogpt-baby', { vocabularySize: 65 });
+  const model = new GPT(config);
+  const optimizer = new AdamW(weightDecayGroups(model.trainableParameters(), 0.1), {
+    learningRate: 1e-3,
+    beta2: 0.99,
+  });
+  const clip = clipGradientNorm(1.0);
+  const random = createRandomGenerator(1);
+  const length = 12 * config.blockSize;
+  const batches = drawBatches(2 * BATCHES, length, Int32Array, () => random.nextInt(65));
+  let step = 0;
+  const run = () => {
+    const inputs = tf.tensor2d(batches[(2 * step) % batches.length], [12, config.blockSize], 'int32'); // [batch, time]
+    const targets = tf.tensor2d(batches[(2 * step + 1) % batches.length], [12, config.blockSize], 'int32');
+    const loss = tf.tidy(() => {
+      const { loss, gradients } = computeGradients(model.trainableParameters(), () =>
+        crossEntropy(model.forward(inputs), targets),
+      );
+      optimizer.step(clip.apply(gradients, { step: step++ }));
+      return loss;
+    });
+    loss.dataSync();
+    tf.dispose([loss, inputs, targets]);
+  };
+  const dispose = () => {
+    model.dispose();
+    optimizer.dispose();
+  };
+  return { run, dispose };
+}
+
+/** The MNIST-shaped CNN training step: `{ run, dispose }`. */
+export function createCnnStep() {
+  setGlobalSeed(1);
+  const model = new Sequential(
+    new Conv2d(1, 32, 3, { padding: 1 }), // [batch, 28, 28, 32]
+    new Activation('relu'),
+    new MaxPool2d(2), // [batch, 14, 14, 32]
+    new Conv2d(32, 64, 3, { padding: 1 }), // [batch, 14, 14, 64]
+    new Activation('relu'),
+    new MaxPool2d(2), // [batch, 7, 7, 64]
+    new Flatten(),
+    new Linear(7 * 7 * 64, 128),
+    new Activation('relu'),
+    new Linear(128, 10),
+  );
+  const optimizer = new Adam(model.trainableParameters(), { learningRate: 1e-3 });
+  const random = createRandomGenerator(2);
+  const pixels = drawBatches(BATCHES, 64 * 784, Float32Array, () => random.nextFloat());
+  const labels = drawBatches(BATCHES, 64, Int32Array, () => random.nextInt(10));
+  let step = 0;
+  const run = () => {
+    const batch = step++ % BATCHES;
+    const images = tf.tensor4d(pixels[batch], [64, 28, 28, 1]); // [batch, height, width, channels]
+    const targets = tf.tensor1d(labels[batch], 'int32');
+    const loss = tf.tidy(() => {
+      const { loss, gradients } = computeGradients(model.trainableParameters(), () =>
+        crossEntropy(model.forward(images), targets),
+      );
+      optimizer.step(gradients);
+      return loss;
+    });
+    loss.dataSync();
+    tf.dispose([loss, images, targets]);
+  };
+  const dispose = () => {
+    model.dispose();
+    optimizer.dispose();
+  };
+  return { run, dispose };
+}
+
+export const stepWorkloads = { gpt: createGptStep, cnn: createCnnStep };
