@@ -4,6 +4,10 @@
 // CNN step (core's Conv2d 32 -> MaxPool -> Conv2d 64 -> MaxPool -> 128 -> 10, batch 64, Adam).
 // bench/torch-step-pytorch.py holds the same two steps in PyTorch.
 //
+// With a data-parallel `group` (joinDataParallel in a worker of launchDataParallel), each worker
+// takes its rows of every batch, replicas start from worker 0's weights, and gradients are averaged
+// across workers before clipping and the optimizer step: the same training as one process.
+//
 // Batches are random tokens / pixels drawn before timing and cycled: a step's time does not depend
 // on the values, and drawing 50,176 pixels with a JavaScript generator costs ~8 ms, which would be
 // charged to Tessera's step while PyTorch's torch.rand costs ~0.1 ms. Each step still copies its
@@ -34,8 +38,17 @@ function drawBatches(count, length, ArrayType, draw) {
   return Array.from({ length: count }, () => ArrayType.from({ length }, draw));
 }
 
-/** The nanogpt-baby training step: `{ run, dispose }`; `run` reads the loss as nanoGPT's loss.item(). */
-export function createGptStep() {
+/** This worker's rows of a batch of `rows`, and the gradient transforms to apply (none alone). */
+function parallelism(group, rows) {
+  if (group === undefined) return { start: 0, end: rows, transforms: [] };
+  return { ...group.shardRange(rows), transforms: [group.averageGradients()] };
+}
+
+const applyAll = (transforms, gradients, step) =>
+  transforms.reduce((current, transform) => transform.apply(current, { step }), gradients);
+
+/** The nanoGPT-baby training step: `{ run, dispose }`; `run` reads the loss as nanoGPT's loss.item(). */
+export function createGptStep({ group } = {}) {
   setGlobalSeed(1337);
   const config = gptConfig('nanogpt-baby', { vocabularySize: 65 });
   const model = new GPT(config);
@@ -43,19 +56,24 @@ export function createGptStep() {
     learningRate: 1e-3,
     beta2: 0.99,
   });
-  const clip = clipGradientNorm(1.0);
+  const { start, end, transforms } = parallelism(group, 12);
+  group?.broadcastParameters(model.trainableParameters());
+  transforms.push(clipGradientNorm(1.0));
   const random = createRandomGenerator(1);
   const length = 12 * config.blockSize;
-  const batches = drawBatches(2 * BATCHES, length, Int32Array, () => random.nextInt(65));
+  const batches = drawBatches(2 * BATCHES, length, Int32Array, () => random.nextInt(65)).map((batch) =>
+    batch.subarray(start * config.blockSize, end * config.blockSize),
+  );
   let step = 0;
   const run = () => {
-    const inputs = tf.tensor2d(batches[(2 * step) % batches.length], [12, config.blockSize], 'int32'); // [batch, time]
-    const targets = tf.tensor2d(batches[(2 * step + 1) % batches.length], [12, config.blockSize], 'int32');
+    const shape = [end - start, config.blockSize]; // [batch, time]
+    const inputs = tf.tensor2d(batches[(2 * step) % batches.length], shape, 'int32');
+    const targets = tf.tensor2d(batches[(2 * step + 1) % batches.length], shape, 'int32');
     const loss = tf.tidy(() => {
       const { loss, gradients } = computeGradients(model.trainableParameters(), () =>
         crossEntropy(model.forward(inputs), targets),
       );
-      optimizer.step(clip.apply(gradients, { step: step++ }));
+      optimizer.step(applyAll(transforms, gradients, step++));
       return loss;
     });
     loss.dataSync();
@@ -69,7 +87,7 @@ export function createGptStep() {
 }
 
 /** The MNIST-shaped CNN training step: `{ run, dispose }`. */
-export function createCnnStep() {
+export function createCnnStep({ group } = {}) {
   setGlobalSeed(1);
   const model = new Sequential(
     new Conv2d(1, 32, 3, { padding: 1 }), // [batch, 28, 28, 32]
@@ -84,19 +102,25 @@ export function createCnnStep() {
     new Linear(128, 10),
   );
   const optimizer = new Adam(model.trainableParameters(), { learningRate: 1e-3 });
+  const { start, end, transforms } = parallelism(group, 64);
+  group?.broadcastParameters(model.trainableParameters());
   const random = createRandomGenerator(2);
-  const pixels = drawBatches(BATCHES, 64 * 784, Float32Array, () => random.nextFloat());
-  const labels = drawBatches(BATCHES, 64, Int32Array, () => random.nextInt(10));
+  const pixels = drawBatches(BATCHES, 64 * 784, Float32Array, () => random.nextFloat()).map((batch) =>
+    batch.subarray(start * 784, end * 784),
+  );
+  const labels = drawBatches(BATCHES, 64, Int32Array, () => random.nextInt(10)).map((batch) =>
+    batch.subarray(start, end),
+  );
   let step = 0;
   const run = () => {
-    const batch = step++ % BATCHES;
-    const images = tf.tensor4d(pixels[batch], [64, 28, 28, 1]); // [batch, height, width, channels]
+    const batch = step % BATCHES;
+    const images = tf.tensor4d(pixels[batch], [end - start, 28, 28, 1]); // [batch, height, width, channels]
     const targets = tf.tensor1d(labels[batch], 'int32');
     const loss = tf.tidy(() => {
       const { loss, gradients } = computeGradients(model.trainableParameters(), () =>
         crossEntropy(model.forward(images), targets),
       );
-      optimizer.step(gradients);
+      optimizer.step(applyAll(transforms, gradients, step++));
       return loss;
     });
     loss.dataSync();
