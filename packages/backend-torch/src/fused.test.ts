@@ -8,6 +8,7 @@ import {
   clipGradientNorm,
   computeGradients,
   crossEntropy,
+  Embedding,
   FusedKernelName,
   gelu,
   LayerNorm,
@@ -176,6 +177,34 @@ describe.skipIf(skipReason !== '')(`fused kernels on torch ${skipReason}`, () =>
     expect(await kernelsOf(() => attention.forward(x))).toContain(FusedKernelName.scaledDotProductAttention);
     x.dispose();
     attention.dispose();
+  });
+
+  it('Embedding: lookups of repeated ids (2-D ids) and the table gradient equal the composed ops on cpu', async () => {
+    const table = randomValues(7 * 5, 21);
+    const upstreamValues = randomValues(3 * 4 * 5, 22);
+    await expectSameOnTorchAsCpu(() => {
+      const embedding = new Embedding(7, 5);
+      embedding.weight.assign(tf.tensor2d(table, [7, 5]));
+      const ids = tf.tensor2d([0, 3, 3, 6, 1, 0, 0, 2, 6, 6, 6, 5], [3, 4], 'int32'); // repeats accumulate
+      const upstream = tf.tensor3d(upstreamValues, [3, 4, 5]);
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(embedding.forward(ids), upstream)) as tf.Scalar,
+        [embedding.weight],
+      );
+      const outputs = [embedding.forward(ids), grads[embedding.weight.name]!];
+      embedding.dispose();
+      return outputs;
+    }, [FusedKernelName.embedding, FusedKernelName.embeddingGrad]);
+  });
+
+  it('an Embedding with a padding index keeps the composed ops (its row must get no gradient)', async () => {
+    await tf.setBackend('torch');
+    const embedding = new Embedding(4, 3, { paddingIndex: 0 });
+    const ids = tf.tensor1d([0, 1, 0, 2], 'int32');
+    const { kernelNames } = await tf.profile(() => tf.dispose(embedding.forward(ids)));
+    expect(kernelNames).not.toContain(FusedKernelName.embedding);
+    tf.dispose(ids);
+    embedding.dispose();
   });
 
   it('crossEntropy (mean, with ignored rows): loss and gradient equal the composed ops on cpu', async () => {

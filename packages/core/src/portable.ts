@@ -88,6 +88,8 @@ export {
   fusedAdamUpdateAvailable,
   fusedClipByGlobalNorm,
   fusedClipByGlobalNormAvailable,
+  fusedEmbedding,
+  fusedEmbeddingAvailable,
   fusedGelu,
   fusedGeluAvailable,
   fusedLayerNorm,

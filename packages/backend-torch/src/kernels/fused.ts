@@ -49,6 +49,18 @@ defineKernel(
   },
 );
 
+// Embedding: aten::embedding is index_select on the rows; its dense backward sums the upstream
+// gradient of every lookup into the looked-up row (no padding row: core keeps those composed).
+defineKernel('TesseraEmbedding', ({ inputs: { weight, ids }, backend }) =>
+  backend.output(backend.op('embedding', '', [backend.idOf(weight!), backend.idOf(ids!)])),
+);
+
+defineKernel('TesseraEmbeddingGrad', ({ inputs: { dy, ids }, attrs, backend }) =>
+  backend.output(
+    backend.op('embedding_dense_backward', '', [backend.idOf(dy!), backend.idOf(ids!), attrs.count, -1, false]),
+  ),
+);
+
 // Linear over the last axis: the leading axes fold into rows (a view), so forward is one addmm
 // (or mm) and backward two mm and a row sum, as PyTorch's own linear and its autograd formulas.
 const rowsOf = (backend: TorchBackend, tensor: tf.TensorInfo, columns: number) =>

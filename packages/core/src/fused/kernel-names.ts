@@ -12,6 +12,8 @@ export const FusedKernelName = {
   geluGrad: 'TesseraGeluGrad',
   layerNorm: 'TesseraLayerNorm',
   layerNormGrad: 'TesseraLayerNormGrad',
+  embedding: 'TesseraEmbedding',
+  embeddingGrad: 'TesseraEmbeddingGrad',
   linear: 'TesseraLinear',
   linearGrad: 'TesseraLinearGrad',
   scaledDotProductAttention: 'TesseraScaledDotProductAttention',

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '../../errors.js';
+import { fusedEmbedding, fusedEmbeddingAvailable } from '../../fused/embedding.js';
 import type { RandomGenerator } from '../../random/random-generator.js';
 import { getGlobalRandom, type Initializer, normal } from '../initializers.js';
 import { Module } from '../module.js';
@@ -44,6 +45,9 @@ export class Embedding extends Module<[tf.Tensor], tf.Tensor> {
         'E_LAYER_INPUT',
         `Embedding expects int32 ids, got ${ids.dtype}; cast with tf.cast(ids, 'int32')`,
       );
+    }
+    if (this.paddingIndex === undefined && fusedEmbeddingAvailable()) {
+      return tf.tidy(() => fusedEmbedding(this.weight, ids));
     }
     return tf.tidy(() => {
       const flat = tf.reshape(ids, [-1]); // [tokens]
