@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
 import { tf } from '../index.js';
 import { EXPORT_MANIFEST_FILE, parseExportManifest } from './export-manifest.js';
+import { resolveExportSourceIn } from './export-source.js';
 import { decodeExportFile, readExportDirectory, readExportManifest } from './read-export-directory.js';
 import { sha256Hex } from './sha256.js';
 import { writeExportDirectory } from './write-export-directory.js';
@@ -137,6 +138,16 @@ describe('export directories', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('resolves a relative path as a directory in Node and against the page (or worker) location in a browser', () => {
+    const page = { node: false, baseHref: 'https://example.com/app/index.html' };
+    expect(resolveExportSourceIn('./model/', page).location).toBe('https://example.com/app/model/');
+    expect(resolveExportSourceIn('../exports/gpt', page).location).toBe('https://example.com/exports/gpt/');
+    expect(resolveExportSourceIn('runs/export/', { node: true, baseHref: undefined }).location).toBe('runs/export');
+    expect(() => resolveExportSourceIn('./model/', { node: false, baseHref: undefined })).toThrow(
+      /E_EXPORT_FILE: "\.\/model\/" is a relative path, and here there is neither a file system nor a page location/,
+    );
   });
 
   it('bundles for the browser without Node built-ins', async () => {

@@ -77,8 +77,29 @@ export function directoryExportSource(directory: string): ExportSource {
   };
 }
 
-/** A string with a scheme (`https:`, `http:`, `file:`, `blob:`…) is a URL; anything else a path. */
+/** What a relative path is resolved against: Node's file system, or the page's (worker's) location. */
+export interface ExportRuntime {
+  node: boolean;
+  /** `location.href` where there is one (a page or a worker), to resolve relative URLs as fetch does. */
+  baseHref: string | undefined;
+}
+
+function currentRuntime(): ExportRuntime {
+  const node = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  const baseHref = (globalThis as { location?: { href?: string } }).location?.href;
+  return { node, baseHref };
+}
+
+/**
+ * A string with a scheme (`https:`, `http:`, `file:`, `blob:`…) is a URL; anything else a path:
+ * a directory in Node, and in a browser a URL relative to the page (or worker), as `fetch` reads it.
+ */
 export function resolveExportSource(location: ExportLocation): ExportSource {
+  return resolveExportSourceIn(location, currentRuntime());
+}
+
+/** `resolveExportSource` for a given runtime (tests use it to stand in for a browser). */
+export function resolveExportSourceIn(location: ExportLocation, runtime: ExportRuntime): ExportSource {
   if (typeof location === 'object' && location !== null && 'read' in location) return location;
   if (location instanceof URL) return urlExportSource(location);
   if (typeof location !== 'string' || location.length === 0) {
@@ -91,5 +112,12 @@ export function resolveExportSource(location: ExportLocation): ExportSource {
     }
     return urlExportSource(location);
   }
-  return directoryExportSource(location);
+  if (runtime.node) return directoryExportSource(location);
+  if (runtime.baseHref === undefined) {
+    throw new TesseraError(
+      'E_EXPORT_FILE',
+      `${JSON.stringify(location)} is a relative path, and here there is neither a file system nor a page location to resolve it against; pass a URL (new URL('${location}', location.href))`,
+    );
+  }
+  return urlExportSource(new URL(location, runtime.baseHref));
 }
