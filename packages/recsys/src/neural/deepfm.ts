@@ -43,7 +43,8 @@ export class DeepFM extends Module<[RecommendationBatch], tf.Tensor> {
 
   constructor(
     readonly config: DeepFMConfig,
-    options: { random?: RandomGenerator } = {},
+    /** globalMean: the bias's starting value (the mean rating when predicting ratings, as MatrixFactorization). */
+    options: { random?: RandomGenerator; globalMean?: number } = {},
   ) {
     super();
     const dimension = config.embeddingDimension ?? 16;
@@ -52,7 +53,7 @@ export class DeepFM extends Module<[RecommendationBatch], tf.Tensor> {
       'embeddings',
       new Embedding(config.featureCount, dimension, { initializer: normal(0.05), random: options.random }),
     );
-    this.bias = this.registerParameter('bias', tf.scalar(0));
+    this.bias = this.registerParameter('bias', tf.scalar(options.globalMean ?? 0));
     this.deep = this.registerModule(
       'deep',
       multilayerPerceptron(

@@ -102,17 +102,19 @@ export class NeuralRecommender extends Recommender {
   private build(matrix: RatingMatrix, encoder: FeatureEncoder): AnyRecommendationModule {
     const random = createRandomGenerator(this.options.seed);
     const { architecture, embeddingDimension, hiddenSizes, dropout } = this.options;
+    // Ratings start from their mean: from 0, the bias alone needs thousands of Adam steps to get there.
+    const globalMean = this.options.objective === 'rating' ? matrix.globalMean : 0;
     if (architecture === 'matrix-factorization') {
       return new MatrixFactorization(
         { userCount: matrix.userCount, itemCount: matrix.itemCount, factors: embeddingDimension },
-        { random, globalMean: this.options.objective === 'rating' ? matrix.globalMean : 0 },
+        { random, globalMean },
       );
     }
     const fields = encoder.fieldSlots();
     if (architecture === 'deepfm') {
       return new DeepFM(
         { featureCount: encoder.featureCount, fields, embeddingDimension, hiddenSizes, dropout },
-        { random },
+        { random, globalMean },
       );
     }
     const crossable = fields.map((slots) => {
@@ -128,7 +130,7 @@ export class NeuralRecommender extends Recommender {
         hiddenSizes,
         dropout,
       },
-      { random },
+      { random, globalMean },
     );
   }
 

@@ -238,6 +238,26 @@ describe('NeuralRecommender', () => {
     },
   );
 
+  it.each(['deepfm', 'wide-and-deep', 'matrix-factorization'] as const)(
+    '%s on ratings starts its bias at the mean rating (from 0 it would take thousands of Adam steps to get there)',
+    async (architecture) => {
+      const matrix = RatingMatrix.fromRatings(referenceRatings());
+      const model = new NeuralRecommender({
+        architecture,
+        objective: 'rating',
+        epochs: 1,
+        learningRate: 1e-7,
+        seed: 1,
+      });
+      await model.fit(matrix);
+      const module = model.model as unknown as { bias?: tf.Variable; globalBias?: tf.Variable };
+      const bias = (module.bias ?? module.globalBias)!.dataSync()[0]!;
+      expect(matrix.globalMean).toBeGreaterThan(2);
+      expect(bias).toBeCloseTo(matrix.globalMean, 4);
+      model.dispose();
+    },
+  );
+
   it('rejects unknown architectures and objectives', () => {
     expect(() => new NeuralRecommender({ architecture: 'transformer' as never })).toThrow(/E_RECSYS_OPTION/);
     expect(() => new NeuralRecommender({ architecture: 'deepfm', objective: 'clicks' as never })).toThrow(

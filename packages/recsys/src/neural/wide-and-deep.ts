@@ -44,7 +44,8 @@ export class WideAndDeep extends Module<[RecommendationBatch], tf.Tensor> {
 
   constructor(
     readonly config: WideAndDeepConfig,
-    options: { random?: RandomGenerator } = {},
+    /** globalMean: the bias's starting value (the mean rating when predicting ratings, as MatrixFactorization). */
+    options: { random?: RandomGenerator; globalMean?: number } = {},
   ) {
     super();
     const byName = new Map(config.fields.map((field) => [field.name, field]));
@@ -81,7 +82,7 @@ export class WideAndDeep extends Module<[RecommendationBatch], tf.Tensor> {
       'embeddings',
       new Embedding(config.featureCount, dimension, { initializer: normal(0.05), random: options.random }),
     );
-    this.bias = this.registerParameter('bias', tf.scalar(0));
+    this.bias = this.registerParameter('bias', tf.scalar(options.globalMean ?? 0));
     this.deep = this.registerModule(
       'deep',
       multilayerPerceptron(
