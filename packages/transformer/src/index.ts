@@ -16,8 +16,4 @@ export type {
 } from './hugging-face/pretrained.js';
 export { loadPretrained, savePretrained, supportedModelTypes } from './hugging-face/pretrained.js';
 export * from './portable.js';
-export type { ByteLevelBPEOptions } from './tokenizers/byte-level-bpe-tokenizer.js';
-export { ByteLevelBPETokenizer, parseMerges } from './tokenizers/byte-level-bpe-tokenizer.js';
-export type { TrainByteLevelBPEOptions } from './tokenizers/train-byte-level-bpe.js';
-export { trainByteLevelBPE } from './tokenizers/train-byte-level-bpe.js';
 export { readWordPieceVocabulary } from './tokenizers/wordpiece-vocabulary.js';

@@ -20,7 +20,7 @@ export type {
   SequenceClassificationBatch,
 } from './bert/masked-language-modeling.js';
 export { maskedLanguageModelingTask, maskTokens, sequenceClassificationTask } from './bert/masked-language-modeling.js';
-export type { BertClassifierExportConfig } from './export/export-transformer.js';
+export type { BertClassifierExportConfig, GptTokenizer } from './export/export-transformer.js';
 export { LABELS_FILE, TOKENIZER_FILE } from './export/export-transformer.js';
 export type {
   LoadedBertClassifierExport,
@@ -81,7 +81,11 @@ export type {
 } from './tokenizers/bert-tokenizer.js';
 export { BertTokenizer, defaultBertSpecialTokens } from './tokenizers/bert-tokenizer.js';
 export { byteToCharacter, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE } from './tokenizers/byte-level.js';
+export type { ByteLevelBPEOptions, ByteLevelBPETokenizerJSON } from './tokenizers/byte-level-bpe-tokenizer.js';
+export { ByteLevelBPETokenizer, parseMerges } from './tokenizers/byte-level-bpe-tokenizer.js';
 export { CharacterTokenizer } from './tokenizers/character-tokenizer.js';
+export type { TrainByteLevelBPEOptions } from './tokenizers/train-byte-level-bpe.js';
+export { trainByteLevelBPE } from './tokenizers/train-byte-level-bpe.js';
 export type { TrainWordPieceOptions } from './tokenizers/train-wordpiece.js';
 export { trainWordPiece } from './tokenizers/train-wordpiece.js';
 export type { WordPieceTokenizerOptions } from './tokenizers/wordpiece-tokenizer.js';

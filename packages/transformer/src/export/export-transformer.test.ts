@@ -12,7 +12,9 @@ import { GPT } from '../gpt/gpt.js';
 import { gptConfig } from '../gpt/gpt-config.js';
 import { huggingFaceVocabulary } from '../tokenizers/bert-test-vocabularies.js';
 import { BertTokenizer } from '../tokenizers/bert-tokenizer.js';
+import { ByteLevelBPETokenizer } from '../tokenizers/byte-level-bpe-tokenizer.js';
 import { CharacterTokenizer } from '../tokenizers/character-tokenizer.js';
+import { trainByteLevelBPE } from '../tokenizers/train-byte-level-bpe.js';
 import { exportBertClassifier, exportGpt, transformerQuantizationRule } from './export-transformer.js';
 import { classifyTexts, loadTransformerExport } from './load-transformer-export.js';
 
@@ -93,7 +95,8 @@ describe('GPT export', () => {
     const loaded = await loadTransformerExport(join(root, 'gpt'));
     if (loaded.kind !== 'gpt') throw new Error('expected a GPT');
     expect(tf.memory().numTensors - before).toBe(Object.keys(model.stateDict()).length);
-    expect(loaded.tokenizer.characters).toEqual(tokenizer.characters);
+    expect(loaded.tokenizer).toBeInstanceOf(CharacterTokenizer);
+    expect((loaded.tokenizer as CharacterTokenizer).characters).toEqual(tokenizer.characters);
     const ids = tf.tensor2d([tokens.slice(0, 16)], undefined, 'int32');
     const expected = model.forward(ids);
     const actual = loaded.model.forward(ids);
@@ -145,6 +148,42 @@ describe('GPT export', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('carries a byte-level BPE tokenizer (vocabulary, merges, special tokens): same ids, same text, same logits', async () => {
+    const corpus = ['the quick brown fox jumps over the lazy dog — naïve café, 東京 🦊<|endoftext|>'.repeat(20)];
+    const bpe = trainByteLevelBPE(corpus, { vocabularySize: 300, specialTokens: ['<|endoftext|>'] });
+    const bpeModel = new GPT(
+      gptConfig('nanogpt-baby', {
+        vocabularySize: bpe.vocabularySize,
+        blockSize: 16,
+        layerCount: 1,
+        headCount: 2,
+        embeddingSize: 16,
+      }),
+      { random: createRandomGenerator(6) },
+    );
+    bpeModel.eval();
+    await exportGpt(join(root, 'gpt-bpe'), bpeModel, bpe, { quantization: 'int8' });
+    const loaded = await loadTransformerExport(join(root, 'gpt-bpe'));
+    if (loaded.kind !== 'gpt') throw new Error('expected a GPT');
+    expect(loaded.tokenizer).toBeInstanceOf(ByteLevelBPETokenizer);
+    const sample = 'the lazy fox — café 東京 🦊 unseen ẞ words<|endoftext|>';
+    const ids = bpe.encode(sample);
+    expect(loaded.tokenizer.encode(sample)).toEqual(ids);
+    expect(ids).toContain(bpe.tokenToId('<|endoftext|>'));
+    expect(loaded.tokenizer.decode(ids)).toBe(sample);
+    expect(loaded.tokenizer.vocabularySize).toBe(bpe.vocabularySize);
+    const input = tf.tensor2d([ids.slice(0, 16)], undefined, 'int32');
+    const [expected, actual] = [bpeModel.forward(input), loaded.model.forward(input)];
+    expect(actual.shape).toEqual(expected.shape);
+    // int8 weights: close to the float32 model, not equal
+    const difference = tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0]!;
+    expect(difference).toBeGreaterThan(0);
+    expect(difference).toBeLessThan(0.05);
+    tf.dispose([input, expected, actual]);
+    loaded.model.dispose();
+    bpeModel.dispose();
   });
 
   it('rejects a tokenizer that does not match the model', async () => {

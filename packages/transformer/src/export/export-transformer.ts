@@ -9,7 +9,11 @@ import type { BertForSequenceClassification } from '../bert/bert.js';
 import type { BertConfig } from '../bert/bert-config.js';
 import type { GPT } from '../gpt/gpt.js';
 import type { BertTokenizer } from '../tokenizers/bert-tokenizer.js';
+import { ByteLevelBPETokenizer } from '../tokenizers/byte-level-bpe-tokenizer.js';
 import { CharacterTokenizer } from '../tokenizers/character-tokenizer.js';
+
+/** The tokenizers a GPT export can carry (stored as `tokenizer.json`, told apart by `type`). */
+export type GptTokenizer = CharacterTokenizer | ByteLevelBPETokenizer;
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const LABELS_FILE = 'labels.json';
@@ -58,20 +62,21 @@ function quantization(options: TransformerExportOptions) {
 }
 
 /**
- * Exports a GPT with its character tokenizer: `loadTransformerExport(directory)` (Node) or
+ * Exports a GPT with its tokenizer (character-level, or GPT-2's byte-level BPE with its vocabulary
+ * and merges): `loadTransformerExport(directory)` (Node) or
  * `loadTransformerExport('https://…/directory/')` (browser) gives back a model whose logits equal
  * the original's (float32) or stay close to them (int8).
  */
 export async function exportGpt(
   directory: string,
   model: GPT,
-  tokenizer: CharacterTokenizer,
+  tokenizer: GptTokenizer,
   options: TransformerExportOptions = {},
 ): Promise<ExportManifest> {
-  if (!(tokenizer instanceof CharacterTokenizer)) {
+  if (!(tokenizer instanceof CharacterTokenizer) && !(tokenizer instanceof ByteLevelBPETokenizer)) {
     throw new TesseraError(
       'E_EXPORT_TOKENIZER',
-      'exportGpt stores character tokenizers; byte-level BPE tokenizers cannot be exported yet (ship vocab.json and merges.txt beside the export instead)',
+      'exportGpt stores character and byte-level BPE tokenizers; pass a CharacterTokenizer or a ByteLevelBPETokenizer',
     );
   }
   if (tokenizer.vocabularySize !== model.config.vocabularySize) {

@@ -10,14 +10,20 @@ import { BertForSequenceClassification } from '../bert/bert.js';
 import { GPT } from '../gpt/gpt.js';
 import type { GPTConfig } from '../gpt/gpt-config.js';
 import { BertTokenizer } from '../tokenizers/bert-tokenizer.js';
+import { ByteLevelBPETokenizer, type ByteLevelBPETokenizerJSON } from '../tokenizers/byte-level-bpe-tokenizer.js';
 import { CharacterTokenizer } from '../tokenizers/character-tokenizer.js';
-import { type BertClassifierExportConfig, LABELS_FILE, TOKENIZER_FILE } from './export-transformer.js';
+import {
+  type BertClassifierExportConfig,
+  type GptTokenizer,
+  LABELS_FILE,
+  TOKENIZER_FILE,
+} from './export-transformer.js';
 
 /** A loaded GPT export: the model (eval mode), its tokenizer and the manifest. */
 export interface LoadedGptExport {
   kind: 'gpt';
   model: GPT;
-  tokenizer: CharacterTokenizer;
+  tokenizer: GptTokenizer;
   manifest: ExportManifest;
 }
 
@@ -62,7 +68,11 @@ export async function loadTransformerExport(location: ExportLocation): Promise<L
   const contents = await readExportDirectory(location, { kinds: ['gpt', 'bert-classifier'] });
   try {
     if (contents.manifest.kind === 'gpt') {
-      const tokenizer = CharacterTokenizer.fromJSON(readExportJson(contents, TOKENIZER_FILE));
+      const json = readExportJson<{ type: string }>(contents, TOKENIZER_FILE);
+      const tokenizer: GptTokenizer =
+        json.type === 'byte-level-bpe'
+          ? ByteLevelBPETokenizer.fromJSON(json as ByteLevelBPETokenizerJSON)
+          : CharacterTokenizer.fromJSON(json as { type: string; characters: string[] });
       const model = loadWeights(new GPT(contents.config as GPTConfig), contents.tensors, contents.location);
       model.eval();
       return { kind: 'gpt', model, tokenizer, manifest: contents.manifest };

@@ -1,7 +1,39 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { TesseraError, writeTextFileAtomically } from '@tessera/core';
+import { TesseraError } from '@tessera/core';
 import { byteToCharacter, characterToByte, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE, mergePair } from './byte-level.js';
+
+/** What `toJSON` gives and `fromJSON` takes (also the `tokenizer.json` of a GPT export). */
+export interface ByteLevelBPETokenizerJSON {
+  type: 'byte-level-bpe';
+  /** token → id, as vocab.json */
+  vocabulary: Record<string, number>;
+  /** "left right" in rank order, as merges.txt */
+  merges: string[];
+  specialTokens: string[];
+}
+
+/**
+ * node:fs/promises, imported on first use through a computed specifier: the tokenizer itself is
+ * portable (browser entry), only fromFiles / fromTokenizerJson / save touch files.
+ */
+async function fileSystem(): Promise<typeof import('node:fs/promises')> {
+  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
+    throw new TesseraError(
+      'E_TOKENIZER_IO',
+      'reading or writing tokenizer files needs Node; in a browser build the tokenizer with fromJSON or new ByteLevelBPETokenizer(vocabulary, merges)',
+    );
+  }
+  const specifier = 'node:fs/promises';
+  return (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs/promises');
+}
+
+async function readText(path: string): Promise<string> {
+  const fs = await fileSystem();
+  try {
+    return await fs.readFile(path, 'utf8');
+  } catch (error) {
+    throw new TesseraError('E_TOKENIZER_IO', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
 
 export interface ByteLevelBPEOptions {
   /** Tokens matched whole in the input and never split (e.g. `<|endoftext|>`); they must be in the vocabulary. */
@@ -55,21 +87,14 @@ export class ByteLevelBPETokenizer {
     mergesPath: string,
     options: ByteLevelBPEOptions = {},
   ): Promise<ByteLevelBPETokenizer> {
-    const read = async (path: string) => {
-      try {
-        return await readFile(path, 'utf8');
-      } catch (error) {
-        throw new TesseraError('E_TOKENIZER_IO', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
-      }
-    };
+    const vocabularyText = await readText(vocabularyPath);
     let vocabulary: Record<string, number>;
     try {
-      vocabulary = JSON.parse(await read(vocabularyPath));
-    } catch (error) {
-      if (error instanceof TesseraError) throw error;
+      vocabulary = JSON.parse(vocabularyText);
+    } catch {
       throw new TesseraError('E_TOKENIZER_FORMAT', `${vocabularyPath} is not a JSON object of token → id`);
     }
-    return new ByteLevelBPETokenizer(vocabulary, parseMerges(await read(mergesPath), mergesPath), options);
+    return new ByteLevelBPETokenizer(vocabulary, parseMerges(await readText(mergesPath), mergesPath), options);
   }
 
   /** A Hugging Face `tokenizer.json` with a BPE model (merges as "a b" strings or [a, b] pairs). */
@@ -78,8 +103,9 @@ export class ByteLevelBPETokenizer {
       model?: { type?: string; vocab?: Record<string, number>; merges?: Array<string | [string, string]> };
       added_tokens?: Array<{ content: string; special?: boolean }>;
     };
+    const text = await readText(path);
     try {
-      json = JSON.parse(await readFile(path, 'utf8'));
+      json = JSON.parse(text);
     } catch (error) {
       throw new TesseraError('E_TOKENIZER_IO', `cannot read ${path} as JSON: ${(error as Error).message}`, {
         cause: error,
@@ -166,13 +192,49 @@ export class ByteLevelBPETokenizer {
     return decodeWtf8(this.decodeBytes(ids));
   }
 
-  /** Writes `vocab.json` and `merges.txt` in Hugging Face's format. */
+  /** The vocabulary and merges in rank order, for export (`tokenizer.json`) or the browser. */
+  toJSON(): ByteLevelBPETokenizerJSON {
+    return {
+      type: 'byte-level-bpe',
+      vocabulary: Object.fromEntries(this.tokens.map((token, id) => [token, id])),
+      merges: this.mergeList(),
+      specialTokens: [...this.specialTokens],
+    };
+  }
+
+  static fromJSON(json: ByteLevelBPETokenizerJSON): ByteLevelBPETokenizer {
+    if (json?.type !== 'byte-level-bpe' || typeof json.vocabulary !== 'object' || !Array.isArray(json.merges)) {
+      throw new TesseraError(
+        'E_TOKENIZER_FORMAT',
+        `expected a byte-level BPE tokenizer ({ type: 'byte-level-bpe', vocabulary, merges }), found type '${json?.type}'`,
+      );
+    }
+    return new ByteLevelBPETokenizer(json.vocabulary, parseMerges(json.merges.join('\n'), 'tokenizer.json'), {
+      specialTokens: json.specialTokens ?? [],
+    });
+  }
+
+  private mergeList(): string[] {
+    return [...this.ranks.entries()].sort((a, b) => a[1] - b[1]).map(([pair]) => pair);
+  }
+
+  /** Writes `vocab.json` and `merges.txt` in Hugging Face's format (Node), each atomically. */
   async save(directory: string): Promise<void> {
-    await mkdir(directory, { recursive: true });
+    const fs = await fileSystem();
+    await fs.mkdir(directory, { recursive: true });
+    const trimmed = directory.replace(/[\\/]+$/, '');
     const vocabulary = Object.fromEntries(this.tokens.map((token, id) => [token, id]));
-    const merges = [...this.ranks.entries()].sort((a, b) => a[1] - b[1]).map(([pair]) => pair);
-    await writeTextFileAtomically(join(directory, 'vocab.json'), JSON.stringify(vocabulary));
-    await writeTextFileAtomically(join(directory, 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
+    const files: Array<[string, string]> = [
+      ['vocab.json', JSON.stringify(vocabulary)],
+      ['merges.txt', `#version: 0.2\n${this.mergeList().join('\n')}\n`],
+    ];
+    for (const [name, text] of files) {
+      // A temporary sibling renamed into place: a crash never leaves a half-written file.
+      const path = `${trimmed}/${name}`;
+      const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+      await fs.writeFile(temporary, text, 'utf8');
+      await fs.rename(temporary, path);
+    }
   }
 }
 
