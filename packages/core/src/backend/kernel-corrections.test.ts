@@ -27,6 +27,7 @@ describe('kernel corrections on wasm', () => {
       'BatchMatMul',
       'Identity',
       'Slice',
+      'SplitV',
       'GatherV2',
     ]);
     expect(applyKernelOverrides('wasm')).toEqual(overriddenKernels);

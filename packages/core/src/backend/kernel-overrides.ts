@@ -3,7 +3,7 @@ import { kernelCorrections } from './kernel-corrections.js';
 import { batchedMatMulOverride } from './kernels/batched-matmul.js';
 import { conv2dBackpropInputOverride } from './kernels/conv2d-backprop-input.js';
 import { heapGatherOverride } from './kernels/heap-gather.js';
-import { heapSliceOverride } from './kernels/heap-slice.js';
+import { heapSliceOverride, heapSplitOverride } from './kernels/heap-slice.js';
 import { sharedIdentityOverride } from './kernels/shared-identity.js';
 import { transposedMatMulOverride } from './kernels/transposed-matmul.js';
 
@@ -32,6 +32,7 @@ export const kernelOverrides: readonly KernelOverride[] = [
   conv2dBackpropInputOverride,
   sharedIdentityOverride,
   heapSliceOverride,
+  heapSplitOverride,
   heapGatherOverride,
 ];
 
