@@ -270,3 +270,52 @@ describe('DataLoader over an iterable dataset', () => {
     expect(() => streamLoader(3).indexOrder(0)).toThrow(/E_DATA_ITERABLE/);
   });
 });
+
+describe('DataLoader shards for data-parallel workers', () => {
+  it('splits every batch of the same shuffled epoch into contiguous shares that add up to it', async () => {
+    for (const dropLast of [false, true]) {
+      const whole = await batchesOf(indexLoader(20, { batchSize: 8, shuffle: true, seed: 3, dropLast }).iterate(1));
+      const shards = await Promise.all(
+        [0, 1, 2].map((rank) =>
+          batchesOf(
+            indexLoader(20, { batchSize: 8, shuffle: true, seed: 3, dropLast, shard: { rank, worldSize: 3 } }).iterate(
+              1,
+            ),
+          ),
+        ),
+      );
+      // 20 = 8 + 8 + 4: the 4-example tail has one for each of the 3 workers (and one more for rank 0).
+      expect(whole.map((batch) => batch.length)).toEqual(dropLast ? [8, 8] : [8, 8, 4]);
+      whole.forEach((batch, index) => {
+        expect(shards.flatMap((batches) => batches[index]!)).toEqual(batch);
+      });
+      expect(shards[0]!.map((batch) => batch.length)).toEqual(dropLast ? [3, 3] : [3, 3, 2]);
+      expect(shards[2]!.map((batch) => batch.length)).toEqual(dropLast ? [2, 2] : [2, 2, 1]);
+    }
+  });
+
+  it('drops a tail smaller than the worker count on every worker, so all take the same number of steps', async () => {
+    for (const rank of [0, 4]) {
+      const loader = indexLoader(19, { batchSize: 8, shard: { rank, worldSize: 5 } }); // tail of 3 < 5 workers
+      expect(loader.length).toBe(2);
+      expect((await batchesOf(loader.iterate(0))).length).toBe(2);
+      const stream = new DataLoader(
+        iterableDataset(async function* () {
+          for (let index = 0; index < 19; index++) yield index;
+        }),
+        { batchSize: 8, shard: { rank, worldSize: 5 }, collate: (examples: number[]) => examples },
+      );
+      const streamed = await batchesOf(stream.iterate(0));
+      expect(streamed).toEqual(await batchesOf(loader.iterate(0)));
+    }
+  });
+
+  it('refuses a rank outside the group and batches smaller than the group', () => {
+    expect(() => indexLoader(10, { batchSize: 4, shard: { rank: 2, worldSize: 2 } })).toThrow(
+      /E_DATA_SHARD: shard needs/,
+    );
+    expect(() => indexLoader(10, { batchSize: 2, shard: { rank: 0, worldSize: 3 } })).toThrow(
+      /E_DATA_SHARD: batchSize 2 is smaller than the 3 workers/,
+    );
+  });
+});

@@ -11,6 +11,7 @@ import {
   isMapDataset,
 } from './dataset.js';
 import { checkSeed, deriveSeed } from './derive-seed.js';
+import { shardRange } from './shard-range.js';
 import { shuffleWithBuffer } from './shuffle-buffer.js';
 
 /** Options of {@link DataLoader}. Every field is optional; the defaults are PyTorch's. */
@@ -35,6 +36,14 @@ export interface DataLoaderOptions<Example, Batch> {
   shuffleBufferSize?: number;
   /** The epoch the first plain `for await` iterates (to resume a run). Default 0. */
   epoch?: number;
+  /**
+   * Data-parallel training: this worker's share of every batch. Every worker builds the same
+   * loader (same dataset, batch size, seed) with its own `rank`, so batch b is the same global
+   * batch everywhere and each collates only its contiguous rows of it. A `DataParallelGroup`
+   * (joinDataParallel) fits as is. A final batch smaller than `worldSize` is dropped on every
+   * worker, so all take the same number of steps.
+   */
+  shard?: { rank: number; worldSize: number };
 }
 
 const DEFAULT_SHUFFLE_BUFFER_SIZE = 1024;
@@ -95,6 +104,7 @@ export class DataLoader<Example, Batch = Collated<Example>> implements AsyncIter
   readonly seed: number;
   readonly dropLast: boolean;
   readonly shuffleBufferSize: number;
+  readonly shard: { rank: number; worldSize: number } | undefined;
   private readonly collate: CollateFunction<Example, Batch>;
   private nextEpoch: number;
 
@@ -129,6 +139,7 @@ export class DataLoader<Example, Batch = Collated<Example>> implements AsyncIter
       'shuffleBufferSize: 10000',
     );
     this.nextEpoch = checkEpoch(options.epoch ?? 0);
+    this.shard = checkShard(options.shard, this.batchSize);
 
     if (options.collate !== undefined && options.dtypes !== undefined) {
       throw new TesseraError(
@@ -152,7 +163,21 @@ export class DataLoader<Example, Batch = Collated<Example>> implements AsyncIter
   get length(): number | undefined {
     const examples = this.dataset.length;
     if (examples === undefined) return undefined;
-    return this.dropLast ? Math.floor(examples / this.batchSize) : Math.ceil(examples / this.batchSize);
+    const full = Math.floor(examples / this.batchSize);
+    const tail = examples - full * this.batchSize;
+    return full + (this.keepsTail(tail) ? 1 : 0);
+  }
+
+  /** Whether a final batch of `size` (< batchSize) examples is yielded. */
+  private keepsTail(size: number): boolean {
+    return size > 0 && !this.dropLast && size >= (this.shard?.worldSize ?? 1);
+  }
+
+  /** This worker's examples of a batch (all of them without `shard`). */
+  private shardOf<T>(examples: T[]): T[] {
+    if (this.shard === undefined) return examples;
+    const { start, end } = shardRange(examples.length, this.shard.rank, this.shard.worldSize);
+    return examples.slice(start, end);
   }
 
   /** The epoch the next plain `for await (… of loader)` iterates. */
@@ -204,12 +229,10 @@ export class DataLoader<Example, Batch = Collated<Example>> implements AsyncIter
 
   private async *mapBatches(dataset: Dataset<Example>, epoch: number): AsyncGenerator<Batch, void, undefined> {
     const order = this.indexOrder(epoch);
-    const batchCount = this.dropLast
-      ? Math.floor(order.length / this.batchSize)
-      : Math.ceil(order.length / this.batchSize);
+    const batchCount = this.length as number;
     const fetch = async (batch: number): Promise<Example[]> => {
-      const indices = order.subarray(batch * this.batchSize, (batch + 1) * this.batchSize);
-      return Promise.all(Array.from(indices, (index) => dataset.get(index)));
+      const indices = this.shardOf(Array.from(order.subarray(batch * this.batchSize, (batch + 1) * this.batchSize)));
+      return Promise.all(indices.map((index) => dataset.get(index)));
     };
     let pending: Promise<Example[]> | undefined = batchCount > 0 ? fetch(0) : undefined;
     for (let batch = 0; batch < batchCount; batch++) {
@@ -231,13 +254,40 @@ export class DataLoader<Example, Batch = Collated<Example>> implements AsyncIter
     for await (const example of source) {
       examples.push(example);
       if (examples.length === this.batchSize) {
-        const batch = this.collate(examples);
+        const batch = this.collate(this.shardOf(examples));
         examples = [];
         yield batch;
       }
     }
-    if (examples.length > 0 && !this.dropLast) yield this.collate(examples);
+    if (this.keepsTail(examples.length)) yield this.collate(this.shardOf(examples));
   }
+}
+
+function checkShard(
+  shard: { rank: number; worldSize: number } | undefined,
+  batchSize: number,
+): { rank: number; worldSize: number } | undefined {
+  if (shard === undefined) return undefined;
+  const { rank, worldSize } = shard;
+  if (
+    !Number.isSafeInteger(worldSize) ||
+    worldSize < 1 ||
+    !Number.isSafeInteger(rank) ||
+    rank < 0 ||
+    rank >= worldSize
+  ) {
+    throw new TesseraError(
+      'E_DATA_SHARD',
+      `shard needs an integer rank in [0, worldSize), got rank ${rank} of ${worldSize}`,
+    );
+  }
+  if (batchSize < worldSize) {
+    throw new TesseraError(
+      'E_DATA_SHARD',
+      `batchSize ${batchSize} is smaller than the ${worldSize} workers sharing each batch; use a batch of at least ${worldSize}`,
+    );
+  }
+  return { rank, worldSize };
 }
 
 /** `new DataLoader(dataset, options)`, for call sites that prefer a function. */

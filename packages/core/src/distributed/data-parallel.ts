@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { shardRange } from '../data/shard-range.js';
 import { TesseraError } from '../errors.js';
 import type { GradientTransform } from '../optim/gradients.js';
 import type { NamedGradients, NamedParameters } from '../optim/optimizer.js';
@@ -118,7 +119,10 @@ export interface DataParallelGroup {
   broadcastParameters(parameters: NamedParameters): void;
   /** The mean of a number over all workers (e.g. the loss, for logging). */
   averageScalar(value: number): number;
-  /** This worker's rows [start, end) of a batch of `length` rows, split as evenly as possible. */
+  /**
+   * This worker's rows [start, end) of a batch of `length` rows, split as evenly as possible
+   * (DataLoader's `shard: group` option splits every batch this way).
+   */
   shardRange(length: number): { start: number; end: number };
   /** Blocks until every worker arrives. */
   barrier(): void;
@@ -168,12 +172,7 @@ export function joinDataParallel(): DataParallelGroup {
     averageScalar(value: number): number {
       return group.allReduceMean(Float32Array.of(value))[0]!;
     },
-    shardRange(length: number): { start: number; end: number } {
-      const base = Math.floor(length / worldSize);
-      const extra = length % worldSize;
-      const start = rank * base + Math.min(rank, extra);
-      return { start, end: start + base + (rank < extra ? 1 : 0) };
-    },
+    shardRange: (length: number) => shardRange(length, rank, worldSize),
     barrier: () => group.barrier(),
     report(result: unknown): void {
       port.postMessage({ [WORKER_DATA_KEY]: { result } });
