@@ -115,6 +115,12 @@ describe('data-parallel training', () => {
     await launched.catch((error) => expect(isTesseraError(error, 'E_TEST_FAILURE')).toBe(true));
   });
 
+  it('refuses to average when workers hold different gradients, on every worker', async () => {
+    await expect(launchDataParallel(fixture('mismatched-gradients-worker.mjs'), { workers: 2 })).rejects.toThrow(
+      /^E_DATA_PARALLEL_GRADIENTS: worker [01]: worker [01] has (4|7) gradient values but the workers' mean is 5\.5/,
+    );
+  });
+
   it('refuses bad options and joining outside a launched worker', async () => {
     await expect(launchDataParallel(fixture('collectives-worker.mjs'), { workers: 0 })).rejects.toThrow(
       /E_DATA_PARALLEL: workers must be a positive integer/,

@@ -152,6 +152,16 @@ export function joinDataParallel(): DataParallelGroup {
         // Sorted names: every worker packs the same parameters in the same order.
         const names = Object.keys(gradients).sort();
         const flat = packTensors(names.map((name) => gradients[name]!));
+        // Workers that disagree on what they pack would average unrelated numbers (or wait on each
+        // other forever when the chunk counts differ): agree on the length first.
+        const agreed = group.allReduceMean(Float32Array.of(flat.length))[0]!;
+        if (agreed !== Math.fround(flat.length)) {
+          throw new TesseraError(
+            'E_DATA_PARALLEL_GRADIENTS',
+            `worker ${rank} has ${flat.length} gradient values but the workers' mean is ${agreed}: every worker must ` +
+              'compute gradients for the same parameters (a parameter unused on some workers gets none there)',
+          );
+        }
         group.allReduceMean(flat);
         const averaged = unpackTensors(
           flat,
