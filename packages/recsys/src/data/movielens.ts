@@ -82,11 +82,14 @@ export async function loadMovieLensSplit(
       `unknown MovieLens split '${split}'; use one of ${MOVIELENS_SPLITS.join(', ')}`,
     );
   }
-  const [train, test] = await Promise.all([
+  // Both read at once, but a failure is reported for the base file first, whichever fails first.
+  const [train, test] = await Promise.allSettled([
     readRatingsFile(directory, `${split}.base`),
     readRatingsFile(directory, `${split}.test`),
   ]);
-  return { train, test };
+  if (train.status === 'rejected') throw train.reason;
+  if (test.status === 'rejected') throw test.reason;
+  return { train: train.value, test: test.value };
 }
 
 async function readMovieLensFile(directory: string, name: string): Promise<string> {
