@@ -1,6 +1,6 @@
-// Runs the model off the main thread: generation is one long synchronous loop (tfjs work between
-// microtasks), which in the page itself would freeze it and paint all tokens at once. Here each
-// token is posted to the page the moment it is sampled.
+// Runs the model off the main thread: each token is milliseconds of synchronous tfjs work, which on
+// the page itself would make typing and scrolling stutter. Here each token is posted to the page the
+// moment it is sampled.
 import { initBrowserBackend, isTesseraError, tf } from '@tessera/core';
 import { generate, type LoadedGptExport, loadTransformerExport } from '@tessera/transformer';
 import type { WorkerRequest, WorkerResponse } from './messages.js';

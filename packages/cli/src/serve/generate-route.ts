@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { TesseraError } from '@tessera/core';
+import { generate } from '@tessera/transformer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { generateTokens } from './generate-tokens.js';
 import type { InferenceQueue } from './inference-queue.js';
 import type { ServedModel } from './served-model.js';
 import type { InferenceServerLimits } from './server-limits.js';
@@ -67,15 +67,14 @@ export function registerGenerateRoute(
       };
       const release = await queue.acquire(); // full queue → 429, long wait → 503
       // The response closing before it finished means the client went away: stop generating.
-      let clientGone = false;
+      const clientGone = new AbortController();
       reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) clientGone = true;
+        if (!reply.raw.writableFinished) clientGone.abort();
       });
-      const shouldStop = () => clientGone;
       if (body.stream !== true) {
         try {
           const started = performance.now();
-          const tokens = await generateTokens(model, prompt, { ...sampling, onToken: () => undefined, shouldStop });
+          const tokens = await generate(model, prompt, { ...sampling, signal: clientGone.signal });
           return {
             text: tokenizer.decode(tokens),
             tokens: tokens.length,
@@ -91,13 +90,16 @@ export function registerGenerateRoute(
       reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache');
       void (async () => {
         try {
-          const tokens = await generateTokens(model, prompt, {
+          const tokens = await generate(model, prompt, {
             ...sampling,
-            shouldStop,
-            onToken: (token, index) => send({ token: tokenizer.decode([token]), id: token, index }),
+            signal: clientGone.signal,
+            onToken: (token, index) => {
+              send({ token: tokenizer.decode([token]), id: token, index });
+            },
           });
-          request.log.info({ tokens: tokens.length, clientGone }, 'generation finished');
-          if (!clientGone) send({ done: true, text: tokenizer.decode(tokens), tokens: tokens.length, seed });
+          const gone = clientGone.signal.aborted;
+          request.log.info({ tokens: tokens.length, clientGone: gone }, 'generation finished');
+          if (!gone) send({ done: true, text: tokenizer.decode(tokens), tokens: tokens.length, seed });
         } catch (error) {
           request.log.error({ err: error }, 'generation failed mid-stream');
           send({ error: { code: 'E_SERVER_INTERNAL', message: 'generation failed; the error is in the server log' } });

@@ -73,6 +73,31 @@ describe('generate', () => {
   });
 });
 
+describe('generate between tokens', () => {
+  it('lets the event loop run (timers fire mid-generation) and stops after the token during which it was aborted', async () => {
+    const model = new GPT(config, { random: createRandomGenerator(4) });
+    const controller = new AbortController();
+    const timerFiredAt: number[] = [];
+    let produced = 0;
+    setTimeout(() => timerFiredAt.push(produced), 0);
+    const tokens = await generate(model, [1], {
+      maxNewTokens: 30,
+      seed: 2,
+      signal: controller.signal,
+      onToken: (_, index) => {
+        produced = index + 1;
+        if (index === 9) controller.abort(); // e.g. the client went away while token 10 was sent
+      },
+    });
+    expect(tokens).toHaveLength(10);
+    expect(timerFiredAt).toHaveLength(1);
+    expect(timerFiredAt[0]).toBeLessThan(10); // the timer ran while tokens were still being made
+    expect(await generate(model, [1], { maxNewTokens: 5, signal: AbortSignal.abort() })).toEqual([]);
+    const unaborted = await generate(model, [1], { maxNewTokens: 30, seed: 2 });
+    expect(unaborted.slice(0, 10)).toEqual(tokens);
+  });
+});
+
 describe('sampleToken', () => {
   const logits = Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.15), Math.log(0.05)]);
 

@@ -2,6 +2,7 @@ import { createRandomGenerator, type RandomGenerator, TesseraError, tf } from '@
 import type { KeyValueCache } from '../attention/multi-head-attention.js';
 import type { GPT } from '../gpt/gpt.js';
 import { type SamplingOptions, sampleToken, validateSampling } from './sampling.js';
+import { yieldToEventLoop } from './yield-to-event-loop.js';
 
 export interface GenerationOptions extends SamplingOptions {
   /** How many tokens to generate at most. */
@@ -15,6 +16,11 @@ export interface GenerationOptions extends SamplingOptions {
   onToken?: (token: number, index: number) => void | boolean;
   /** Reuse keys and values of earlier positions instead of recomputing them (default true). */
   useCache?: boolean;
+  /**
+   * Stops generation before the next token once aborted (a client went away, a user pressed
+   * stop); `generate` then returns the tokens made so far.
+   */
+  signal?: AbortSignal;
 }
 
 function lastRow(logits: tf.Tensor): Float32Array {
@@ -26,7 +32,9 @@ function lastRow(logits: tf.Tensor): Float32Array {
  * Autoregressive generation from a prompt of token ids: greedy or sampled (temperature, top-k,
  * top-p, repetition penalty), stop tokens, a token budget, seeded and streamed token by token.
  * Beyond the block size the context is cropped to its last `blockSize` tokens, as nanoGPT does.
- * Returns the new tokens. The model runs in eval mode (dropout off) and is restored after.
+ * Returns the new tokens. The model runs in eval mode (dropout off) and is restored after. Between
+ * tokens it yields to the event loop, so a server keeps answering and a worker keeps receiving
+ * messages while it runs.
  */
 export async function generate(model: GPT, prompt: readonly number[], options: GenerationOptions): Promise<number[]> {
   validateSampling(options);
@@ -78,15 +86,19 @@ export async function generate(model: GPT, prompt: readonly number[], options: G
       ids.dispose();
     }
   };
+  const aborted = () => options.signal?.aborted === true;
   try {
+    if (aborted()) return generated;
     let logits = nextLogits(sequence.length);
     for (let index = 0; index < options.maxNewTokens; index++) {
       const token = sampleToken(logits, sequence, options, random);
       sequence.push(token);
       generated.push(token);
       if (options.onToken?.(token, index) === false || stop.has(token)) break;
-      if (index + 1 < options.maxNewTokens) logits = nextLogits(1);
-      await Promise.resolve(); // let streaming consumers (an HTTP response, a terminal) keep up
+      if (index + 1 === options.maxNewTokens) break;
+      await yieldToEventLoop(); // streaming consumers, other requests, stop messages get their turn
+      if (aborted()) break;
+      logits = nextLogits(1);
     }
   } finally {
     disposeCaches();
