@@ -12,22 +12,22 @@ export interface ByteLevelBPETokenizerJSON {
 }
 
 /**
- * node:fs/promises, imported on first use through a computed specifier: the tokenizer itself is
- * portable (browser entry), only fromFiles / fromTokenizerJson / save touch files.
+ * A Node module, imported on first use through a computed specifier that bundlers do not follow:
+ * the tokenizer itself is portable (browser entry), only fromFiles / fromTokenizerJson / save touch
+ * files (through node:fs and @tessera/core's Node entry, for its atomic writes).
  */
-async function fileSystem(): Promise<typeof import('node:fs/promises')> {
+async function nodeModule<Module>(specifier: string): Promise<Module> {
   if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
     throw new TesseraError(
       'E_TOKENIZER_IO',
       'reading or writing tokenizer files needs Node; in a browser build the tokenizer with fromJSON or new ByteLevelBPETokenizer(vocabulary, merges)',
     );
   }
-  const specifier = 'node:fs/promises';
-  return (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs/promises');
+  return (await import(/* @vite-ignore */ specifier)) as Module;
 }
 
 async function readText(path: string): Promise<string> {
-  const fs = await fileSystem();
+  const fs = await nodeModule<typeof import('node:fs/promises')>('node:fs/promises');
   try {
     return await fs.readFile(path, 'utf8');
   } catch (error) {
@@ -220,21 +220,13 @@ export class ByteLevelBPETokenizer {
 
   /** Writes `vocab.json` and `merges.txt` in Hugging Face's format (Node), each atomically. */
   async save(directory: string): Promise<void> {
-    const fs = await fileSystem();
+    const fs = await nodeModule<typeof import('node:fs/promises')>('node:fs/promises');
+    const { writeTextFileAtomically } = await nodeModule<typeof import('@tessera/core')>('@tessera/core');
     await fs.mkdir(directory, { recursive: true });
-    const trimmed = directory.replace(/[\\/]+$/, '');
-    const vocabulary = Object.fromEntries(this.tokens.map((token, id) => [token, id]));
-    const files: Array<[string, string]> = [
-      ['vocab.json', JSON.stringify(vocabulary)],
-      ['merges.txt', `#version: 0.2\n${this.mergeList().join('\n')}\n`],
-    ];
-    for (const [name, text] of files) {
-      // A temporary sibling renamed into place: a crash never leaves a half-written file.
-      const path = `${trimmed}/${name}`;
-      const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-      await fs.writeFile(temporary, text, 'utf8');
-      await fs.rename(temporary, path);
-    }
+    const folder = directory.replace(/[\\/]+$/, '');
+    const { vocabulary, merges } = this.toJSON();
+    await writeTextFileAtomically(`${folder}/vocab.json`, JSON.stringify(vocabulary));
+    await writeTextFileAtomically(`${folder}/merges.txt`, `#version: 0.2\n${merges.join('\n')}\n`);
   }
 }
 
