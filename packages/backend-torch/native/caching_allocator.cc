@@ -29,7 +29,13 @@ void CachingCpuAllocator::install(size_t limitBytes) {
 c10::DataPtr CachingCpuAllocator::allocate(size_t bytes) const {
   const c10::Device device(c10::DeviceType::CPU);
   if (bytes == 0) return {nullptr, nullptr, &release, device};
-  const size_t size = bytes < kMinimumCachedBytes ? bytes : roundedSize(bytes);
+  // Small blocks are left to malloc outright: no lock, no bookkeeping on the common path. Their
+  // deleter is free_cpu; raw_deallocate (which calls `release`) finds no entry and frees them too.
+  if (bytes < kMinimumCachedBytes) {
+    void* data = c10::alloc_cpu(bytes);
+    return {data, data, &c10::free_cpu, device};
+  }
+  const size_t size = roundedSize(bytes);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto blocks = free_blocks_.find(size);
@@ -56,7 +62,7 @@ void CachingCpuAllocator::releaseBlock(void* data) const {
     auto entry = sizes_.find(data);
     if (entry != sizes_.end()) {
       const size_t size = entry->second;
-      if (size >= kMinimumCachedBytes && cached_bytes_ + size <= limit_bytes_) {
+      if (cached_bytes_ + size <= limit_bytes_) {
         free_blocks_[size].push_back(data);
         cached_bytes_ += size;
         return;
