@@ -12,7 +12,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, launchDataParallel } from '@tessera/core';
-import { stepWorkloads } from './step-workloads.mjs';
+import { median, stepWorkloads, timeSteps } from './step-workloads.mjs';
 
 const argument = (name, fallback) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -29,10 +29,7 @@ await initBackend({ backend });
 
 function singleProcess(workload) {
   const { run, dispose } = stepWorkloads[workload]();
-  for (let index = 0; index < warmup; index++) run();
-  const started = performance.now();
-  for (let index = 0; index < steps; index++) run();
-  const milliseconds = (performance.now() - started) / steps;
+  const milliseconds = timeSteps(run, { warmup, steps });
   dispose();
   return milliseconds;
 }
@@ -86,11 +83,6 @@ for (let round = 0; round < rounds; round++) {
     `round ${round + 1}/${rounds}: ${JSON.stringify(Object.fromEntries(runners.map((runner) => [runner, [samples[runner].gpt.at(-1), samples[runner].cnn.at(-1)]])))}`,
   );
 }
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const medians = Object.fromEntries(
   runners.map((runner) => [
     runner,

@@ -134,3 +134,17 @@ export function createCnnStep({ group } = {}) {
 }
 
 export const stepWorkloads = { gpt: createGptStep, cnn: createCnnStep };
+
+/** Milliseconds per `run()` over `steps` calls, after `warmup` untimed ones. */
+export function timeSteps(run, { warmup, steps }) {
+  for (let index = 0; index < warmup; index++) run();
+  const started = performance.now();
+  for (let index = 0; index < steps; index++) run();
+  return (performance.now() - started) / steps;
+}
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};

@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { initBackend, tf } from '@tessera/core';
-import { stepWorkloads } from './step-workloads.mjs';
+import { median, stepWorkloads, timeSteps } from './step-workloads.mjs';
 
 const argument = (name, fallback) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -36,10 +36,7 @@ process.env.TESSERA_TORCH_THREADS = String(threads); // read when @tessera/backe
 /** Milliseconds per step of a workload (bench/step-workloads.mjs), after `warmup` untimed steps. */
 function stepTime(createStep) {
   const { run, dispose } = createStep();
-  for (let index = 0; index < warmup; index++) run();
-  const started = performance.now();
-  for (let index = 0; index < steps; index++) run();
-  const milliseconds = (performance.now() - started) / steps;
+  const milliseconds = timeSteps(run, { warmup, steps });
   dispose();
   return milliseconds;
 }
@@ -69,11 +66,6 @@ async function activate(name) {
   return tf.getBackend();
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const round2 = (value) => Number(value.toFixed(2));
 
 const pytorchProcess = spawn(
