@@ -173,11 +173,9 @@ export class DataLoader<Example, Batch = Collated<Example>> implements AsyncIter
     return size > 0 && !this.dropLast && size >= (this.shard?.worldSize ?? 1);
   }
 
-  /** This worker's examples of a batch (all of them without `shard`). */
-  private shardOf<T>(examples: T[]): T[] {
-    if (this.shard === undefined) return examples;
-    const { start, end } = shardRange(examples.length, this.shard.rank, this.shard.worldSize);
-    return examples.slice(start, end);
+  /** This worker's part [start, end) of a batch of `size` examples (all of it without `shard`). */
+  private shardOf(size: number): { start: number; end: number } {
+    return this.shard === undefined ? { start: 0, end: size } : shardRange(size, this.shard.rank, this.shard.worldSize);
   }
 
   /** The epoch the next plain `for await (… of loader)` iterates. */
@@ -231,8 +229,9 @@ export class DataLoader<Example, Batch = Collated<Example>> implements AsyncIter
     const order = this.indexOrder(epoch);
     const batchCount = this.length as number;
     const fetch = async (batch: number): Promise<Example[]> => {
-      const indices = this.shardOf(Array.from(order.subarray(batch * this.batchSize, (batch + 1) * this.batchSize)));
-      return Promise.all(indices.map((index) => dataset.get(index)));
+      const indices = order.subarray(batch * this.batchSize, (batch + 1) * this.batchSize);
+      const { start, end } = this.shardOf(indices.length);
+      return Promise.all(Array.from(indices.subarray(start, end), (index) => dataset.get(index)));
     };
     let pending: Promise<Example[]> | undefined = batchCount > 0 ? fetch(0) : undefined;
     for (let batch = 0; batch < batchCount; batch++) {
@@ -254,12 +253,16 @@ export class DataLoader<Example, Batch = Collated<Example>> implements AsyncIter
     for await (const example of source) {
       examples.push(example);
       if (examples.length === this.batchSize) {
-        const batch = this.collate(this.shardOf(examples));
+        const { start, end } = this.shardOf(examples.length);
+        const batch = this.collate(start === 0 && end === examples.length ? examples : examples.slice(start, end));
         examples = [];
         yield batch;
       }
     }
-    if (this.keepsTail(examples.length)) yield this.collate(this.shardOf(examples));
+    if (this.keepsTail(examples.length)) {
+      const { start, end } = this.shardOf(examples.length);
+      yield this.collate(examples.slice(start, end));
+    }
   }
 }
 
