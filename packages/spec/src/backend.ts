@@ -1,0 +1,71 @@
+/**
+ * The contract between Tessera and a TensorFlow.js backend. A backend package (`@tessera/backend-wasm`,
+ * `@tessera/backend-torch`, …) exports `backendAdapters`: each adapter knows whether its backend can
+ * run here, and how to make it the active tfjs backend with the kernels Tessera needs. `@tessera/core`
+ * knows backend packages only by name, in the list it probes; everything else comes from the adapter.
+ */
+
+/** Every backend name Tessera knows, most preferred first (the order `initBackend` tries them in). */
+export const BACKEND_NAMES = ['torch-cuda', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'torch', 'wasm', 'cpu'] as const;
+
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** True for a string that names a Tessera backend. */
+export function isBackendName(value: unknown): value is BackendName {
+  return typeof value === 'string' && (BACKEND_NAMES as readonly string[]).includes(value);
+}
+
+export type DeviceKind = 'cpu' | 'gpu';
+
+export interface BackendAvailability {
+  available: boolean;
+  /** Why it is or is not available, in words a user can act on. */
+  detail: string;
+}
+
+/** What activating a backend changed in tfjs's kernel registry, for the backend report. */
+export interface BackendActivation {
+  /** Kernels registered because the backend lacks them (needed for training). */
+  filledKernels: string[];
+  /** Native kernels wrapped to avoid wrong results or slow paths. */
+  overriddenKernels: string[];
+}
+
+export interface BackendAdapter {
+  readonly name: BackendName;
+  readonly device: DeviceKind;
+  /** The npm package that provides the backend. */
+  readonly packageName: string;
+  /** The name the backend registers with tfjs (`tf.getBackend()` after activation). */
+  readonly tfjsBackendName: string;
+  /** Resolves whether the backend can be used here. Never throws. */
+  isAvailable(): Promise<BackendAvailability>;
+  /**
+   * Loads the backend, makes it the active tfjs backend (`tf.setBackend` on the tfjs-core instance
+   * the caller shares) and fills or corrects the kernels Tessera needs. Throws a `TesseraError`
+   * when it cannot.
+   */
+  activate(): Promise<BackendActivation>;
+}
+
+/** What a backend package exports for `@tessera/core` to find: its adapters, most preferred first. */
+export interface BackendPackage {
+  readonly backendAdapters: readonly BackendAdapter[];
+}
+
+export interface BackendCandidate extends BackendAvailability {
+  name: BackendName;
+}
+
+export interface BackendInfo extends BackendActivation {
+  name: BackendName;
+  device: DeviceKind;
+  /** The name tfjs knows the backend by. */
+  tfjsBackendName: string;
+  /** How the backend was chosen: the explicit option, the environment variable, or preference. */
+  selectedBy: 'option' | 'environment' | 'preference';
+  /** A one-line explanation of the choice. */
+  reason: string;
+  /** Every known backend in order of preference, with whether it could be used here. */
+  candidates: BackendCandidate[];
+}
