@@ -5,7 +5,8 @@
 //        [--steps 10] [--generate-tokens 48] [--batch-size N] [--no-overrides]
 // --no-overrides: plain tfjs wasm (setBackend) with only the kernels training needs filled, no
 // Tessera kernel overrides: the "before" column. Prints one JSON object on stdout.
-import { fillMissingKernels, initBackend, kernelCorrections, tf } from '@tessera/core';
+import { fillMissingKernels, wasmKernelOverrides } from '@tessera/backend-wasm';
+import { initBackend, tf } from '@tessera/core';
 import { generate } from '@tessera/transformer';
 import { createWorkload } from './speed-workloads.mjs';
 
@@ -22,12 +23,12 @@ const batchSize = argument('batch-size', undefined);
 
 let backendLabel = backendName;
 if (withoutOverrides) {
-  await import('@tensorflow/tfjs-backend-wasm');
+  if (backendName !== 'wasm') throw new Error('--no-overrides compares wasm with and without Tessera overrides');
   await tf.setBackend(backendName);
   await tf.ready();
-  fillMissingKernels(backendName);
+  fillMissingKernels();
   // Corrections fix wrong results (not speed); keep them so both columns compute the same thing.
-  for (const correction of kernelCorrections.filter((override) => override.backendName === backendName)) {
+  for (const correction of wasmKernelOverrides.filter((override) => override.purpose === 'correction')) {
     const registered = tf.getKernel(correction.kernelName, backendName);
     tf.unregisterKernel(correction.kernelName, backendName);
     tf.registerKernel({ ...registered, kernelFunc: correction.wrap(registered.kernelFunc) });

@@ -6,7 +6,7 @@ import { packageBuild } from '../../tsup.base.js';
 const noExternal = [/@tensorflow\/tfjs-core\/dist\/register_all_gradients/];
 
 export default defineConfig([
-  packageBuild({ noExternal }),
+  packageBuild({ entry: ['src/index.ts', 'src/backend-entry.ts'], noExternal }),
   // The browser entry (package.json `exports` → `browser`): ESM only, for bundlers. `platform:
   // 'browser'` makes esbuild fail on any Node built-in it reaches; `treeshake` (Rollup) drops
   // named imports that only Node-side code used. `clean: false`: the Node build cleans `dist`.

@@ -9,12 +9,12 @@ import {
   computeGradients,
   crossEntropy,
   Embedding,
-  FusedKernelName,
   gelu,
   LayerNorm,
   Linear,
   tf,
 } from '@tessera/core';
+import { FusedKernelName } from '@tessera/core/backend';
 import { MultiHeadSelfAttention } from '@tessera/transformer';
 import { describe, expect, it } from 'vitest';
 import './index.js';

@@ -1,4 +1,3 @@
-export { TorchBackendError } from './errors.js';
 export type { NativeAddon } from './native.js';
 export { addonPath } from './native.js';
 export {
@@ -9,11 +8,11 @@ export {
   THREADS_ENVIRONMENT_VARIABLE,
   TORCH_BACKEND_NAME,
   TORCH_CUDA_BACKEND_NAME,
-  type TorchAvailability,
   torchAvailability,
   torchKernelNames,
 } from './register.js';
 export { type NativeTensor, TorchBackend } from './torch-backend.js';
+export { backendAdapters } from './torch-backend-adapter.js';
 
 import { registerTorchBackends } from './register.js';
 

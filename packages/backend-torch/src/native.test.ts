@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tf } from '@tessera/core';
+import { isTesseraError, TesseraError, tf } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import './index.js';
 import { addonPath, loadNativeAddon, loadNativeAddonFrom } from './native.js';
@@ -144,7 +144,7 @@ describe.skipIf(skipReason !== '')(`the native addon ${skipReason}`, () => {
         [
           '--input-type=module',
           '-e',
-          `import { tf } from '@tessera/core';
+          `import { isTesseraError, TesseraError, tf } from '@tessera/core';
            await import(${JSON.stringify(join(packageRoot, 'dist', 'index.js'))});
            await tf.setBackend('torch');
            const tensors = [1, 2, 3].map(() => tf.zeros([256 * 1024])); // 1 MiB each
@@ -176,6 +176,31 @@ describe.skipIf(skipReason !== '')(`the native addon ${skipReason}`, () => {
     expect(() => addon.resolve('aten::no_such_operator', '')).toThrow(/no ATen operator aten::no_such_operator/);
     expect(() => addon.read(1e6)).toThrow(/no tensor with id 1000000/);
     expect(() => tf.tensor(['a'])).toThrow(/E_TORCH_DTYPE: the torch backend does not support string tensors/);
+    tf.dispose([a, b]);
+  });
+
+  it("raises core's TesseraError (one class, from @tessera/spec), with a category a server or CLI can act on", async () => {
+    await tf.setBackend('torch');
+    const backend = tf.backend() as TorchBackend;
+    const a = tf.ones([2, 3]);
+    const b = tf.ones([4, 5]);
+    let shapeError: unknown;
+    try {
+      backend.runKernel(() => backend.op('mm', '', [backend.idOf(a), backend.idOf(b)]));
+    } catch (error) {
+      shapeError = error;
+    }
+    expect(shapeError).toBeInstanceOf(TesseraError);
+    expect(isTesseraError(shapeError, 'E_TORCH_OPERATOR')).toBe(true);
+    expect(shapeError).toMatchObject({ name: 'TesseraError', category: 'internal' });
+    let dtypeError: unknown;
+    try {
+      tf.tensor(['a']);
+    } catch (error) {
+      dtypeError = error;
+    }
+    expect(dtypeError).toBeInstanceOf(TesseraError);
+    expect(dtypeError).toMatchObject({ code: 'E_TORCH_DTYPE', category: 'input' });
     tf.dispose([a, b]);
   });
 });

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendAvailability } from '@tessera/spec';
 import './kernels/elementwise.js';
 import './kernels/reductions.js';
 import './kernels/matmul.js';
@@ -16,12 +17,6 @@ import { TorchBackend } from './torch-backend.js';
 /** The tfjs backend names this package registers. */
 export const TORCH_BACKEND_NAME = 'torch';
 export const TORCH_CUDA_BACKEND_NAME = 'torch-cuda';
-
-export interface TorchAvailability {
-  available: boolean;
-  /** Why it is or is not available, in words a user can act on. */
-  detail: string;
-}
 
 let metadata: Float64Array | undefined;
 
@@ -50,7 +45,7 @@ function defaultThreads(): number {
  * Whether the `torch` (device 'cpu') or `torch-cuda` (device 'cuda') backend can run here.
  * Never throws.
  */
-export function torchAvailability(device: 'cpu' | 'cuda' = 'cpu'): TorchAvailability {
+export function torchAvailability(device: 'cpu' | 'cuda' = 'cpu'): BackendAvailability {
   const loaded = loadNativeAddon();
   if (loaded.addon === undefined) return { available: false, detail: loaded.detail };
   const version = `LibTorch ${loaded.addon.torchVersion}`;

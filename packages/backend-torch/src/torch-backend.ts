@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TorchBackendError } from './errors.js';
+import { TesseraError } from '@tessera/spec';
 import { DTYPE_CODES, type NativeAddon } from './native.js';
 
 type DataId = object;
@@ -29,7 +29,9 @@ export function tfjsDtypeOf(tensor: NativeTensor): DataType {
     case 'bool':
       return 'bool';
     default:
-      throw new TorchBackendError('E_TORCH_DTYPE', 'an ATen operator returned a dtype tfjs has no equivalent for');
+      throw new TesseraError('E_TORCH_DTYPE', 'an ATen operator returned a dtype tfjs has no equivalent for', {
+        category: 'internal',
+      });
   }
 }
 
@@ -78,7 +80,7 @@ export class TorchBackend extends tf.KernelBackend {
 
   private writeNative(values: tf.backend_util.BackendValues, shape: number[], dtype: DataType): number {
     if (dtype === 'string' || dtype === 'complex64') {
-      throw new TorchBackendError(
+      throw new TesseraError(
         'E_TORCH_DTYPE',
         `the torch backend does not support ${dtype} tensors; use the cpu backend for them`,
       );
@@ -159,9 +161,10 @@ export class TorchBackend extends tf.KernelBackend {
   idOf(info: tf.TensorInfo): number {
     const data = this.data.get(info.dataId);
     if (data === undefined)
-      throw new TorchBackendError(
+      throw new TesseraError(
         'E_TORCH_TENSOR',
         'a tensor given to a torch kernel lives on another backend or was disposed',
+        { category: 'internal' },
       );
     return data.id;
   }
@@ -186,9 +189,10 @@ export class TorchBackend extends tf.KernelBackend {
     try {
       count = this.native.call(handle, args);
     } catch (error) {
-      throw new TorchBackendError(
+      throw new TesseraError(
         'E_TORCH_OPERATOR',
         `aten::${name}.${overload} failed: ${(error as Error).message.split('\n')[0]}`,
+        { category: 'internal', cause: error },
       );
     }
     const outputs: NativeTensor[] = [];

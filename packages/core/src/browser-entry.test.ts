@@ -44,9 +44,10 @@ describe('the browser entry of @tessera/core', () => {
     expect(builtins).toEqual([]);
     expect([...bareImports.keys()].sort()).toEqual([
       '@tensorflow/tfjs-backend-cpu',
-      '@tensorflow/tfjs-backend-wasm',
       '@tensorflow/tfjs-core',
       '@tensorflow/tfjs-core/dist/register_all_gradients',
+      '@tessera/backend-wasm',
+      '@tessera/spec',
     ]);
     // The graph walk itself finds built-ins: the Node entry reaches several.
     const fromIndex = staticImportGraph(join(sourceRoot, 'index.ts')).bareImports;
@@ -81,11 +82,11 @@ describe('the browser entry of @tessera/core', () => {
     expect(Object.keys(root)[0]).toBe('browser');
     expect(root.browser).toEqual({ types: './dist/browser.d.ts', default: './dist/browser.js' });
     if (existsSync(join(packageRoot, 'dist/browser.js'))) {
-      // The built file: only tfjs packages stay external (the gradient registrations are bundled).
+      // The built file: only tfjs and Tessera packages stay external (the gradient registrations are bundled).
       const built = readFileSync(join(packageRoot, 'dist/browser.js'), 'utf8');
       const externals = [...built.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)].map((match) => match[1]);
       expect(new Set(externals)).toEqual(
-        new Set(['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm']),
+        new Set(['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tessera/backend-wasm', '@tessera/spec']),
       );
     }
   });

@@ -3,15 +3,8 @@
  * backend selection, which probes native packages, and file I/O.
  */
 
-export { builtinBackendAdapters } from './backend/builtin-adapters.js';
-export type { BackendInitializer, InitBackendOptions } from './backend/init-backend.js';
-export {
-  activeBackend,
-  BACKEND_ENVIRONMENT_VARIABLE,
-  createBackendInitializer,
-  initBackend,
-  listBackends,
-} from './backend/init-backend.js';
+export type { InitBackendOptions } from './backend/init-backend.js';
+export { activeBackend, BACKEND_ENVIRONMENT_VARIABLE, initBackend, listBackends } from './backend/init-backend.js';
 export { writeFileAtomically, writeTextFileAtomically } from './checkpoint/atomic-write.js';
 export { loadSafetensors, readSafetensorsHeader, saveSafetensors } from './checkpoint/safetensors-file.js';
 export { readCsv } from './data/csv.js';

@@ -1,25 +1,29 @@
 /**
  * Everything in @tessera/core that needs no Node built-in. Both entries re-export it: `index.ts`
  * (Node) adds backend probing and file I/O, `browser.ts` adds the browser backend initializer, so
- * the two can't drift apart.
+ * the two can't drift apart. This is the user's API; what backend authors need (adapters, fused
+ * kernels) is under `@tessera/core/backend`.
  */
 import './backend/gradients.js';
+// tfjs's pure-JavaScript reference backend, registered on import as in tfjs (so `tf.setBackend('cpu')`
+// works before any initBackend); every other backend is found through its package by initBackend.
+import '@tensorflow/tfjs-backend-cpu';
 
 /** The tfjs-core namespace Tessera runs on; use it so every package shares one engine. */
 export * as tf from '@tensorflow/tfjs-core';
 export type {
-  BackendAdapter,
-  BackendAvailability,
-  BackendCandidate,
-  BackendInfo,
-  BackendName,
-  DeviceKind,
-} from './backend/backend-adapter.js';
-export { kernelCorrections } from './backend/kernel-corrections.js';
-export { fillMissingKernels, kernelFills } from './backend/kernel-fills.js';
-export type { KernelOverride } from './backend/kernel-overrides.js';
-export { applyKernelOverrides, kernelOverrides } from './backend/kernel-overrides.js';
-export type { KernelFill } from './backend/kernels/kernel-fill.js';
+  ExportKind,
+  ExportPrediction,
+  ExportPredictOptions,
+  LoadedExport,
+  ServeContext,
+  ServeEventStream,
+  ServeLimits,
+  ServeRoute,
+} from '@tessera/spec';
+export { isServeEventStream } from '@tessera/spec';
+export type { BackendCandidate, BackendInfo, BackendName, DeviceKind } from './backend/backend-adapter.js';
+export { BACKEND_NAMES, isBackendName } from './backend/backend-adapter.js';
 export type { SafetensorsContents, SafetensorsSaveOptions } from './checkpoint/safetensors-bytes.js';
 export { deserializeSafetensors, serializeSafetensors } from './checkpoint/safetensors-bytes.js';
 export type {
@@ -60,8 +64,15 @@ export type { ClassLabels } from './data/labels.js';
 export { shuffleWithBuffer } from './data/shuffle-buffer.js';
 export type { TrainTestIndices } from './data/splits.js';
 export { randomSplit, resolveSplitSizes, stratifiedSplit } from './data/splits.js';
-export type { TesseraErrorCode } from './errors.js';
-export { isTesseraError, TesseraError } from './errors.js';
+export type { ErrorCategory, TesseraErrorCode, TesseraErrorOptions } from './errors.js';
+export { ERROR_CATEGORIES, isTesseraError, TesseraError } from './errors.js';
+export {
+  findExportKind,
+  listExportKinds,
+  registerExportKind,
+  requireExportKind,
+  unregisterExportKind,
+} from './export/export-kind-registry.js';
 export type { ExportFileEntry, ExportManifest, ExportModelKind } from './export/export-manifest.js';
 export {
   EXPORT_CONFIG_FILE,
@@ -81,7 +92,6 @@ export {
   readExportManifest,
 } from './export/read-export-directory.js';
 export { sha256Hex } from './export/sha256.js';
-export type { AdamUpdateAttributes } from './fused/index.js';
 export {
   FusedKernelName,
   fusedAdamUpdate,

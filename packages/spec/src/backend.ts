@@ -5,8 +5,11 @@
  * knows backend packages only by name, in the list it probes; everything else comes from the adapter.
  */
 
-/** Every backend name Tessera knows, most preferred first (the order `initBackend` tries them in). */
-export const BACKEND_NAMES = ['torch-cuda', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'torch', 'wasm', 'cpu'] as const;
+/**
+ * Every backend name Tessera knows, most preferred first (the order `initBackend` tries them in).
+ * A name joins the list when a package provides it (`webgpu` will, with `@tessera/backend-webgpu`).
+ */
+export const BACKEND_NAMES = ['torch-cuda', 'tensorflow-gpu', 'tensorflow', 'torch', 'wasm', 'cpu'] as const;
 
 export type BackendName = (typeof BACKEND_NAMES)[number];
 

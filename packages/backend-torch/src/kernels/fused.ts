@@ -1,22 +1,23 @@
-// Tessera's fused kernels (@tessera/core src/fused: the names and contracts are defined there),
+// Tessera's fused kernels (names and contracts in @tessera/spec's fused-kernels.ts),
 // mapped to ATen's own fused operators: one native call where core would otherwise run a dozen
 // small tfjs kernels, each paying tfjs's per-kernel overhead and a pass over memory.
 import type * as tf from '@tensorflow/tfjs-core';
+import { FusedKernelName } from '@tessera/spec';
 import type { NativeTensor, TorchBackend } from '../torch-backend.js';
 import { defineKernel } from './define-kernel.js';
 
 // GELU: aten::gelu takes approximate 'none' (erf) or 'tanh', the names core passes.
-defineKernel('TesseraGelu', ({ inputs: { x }, attrs, backend }) =>
+defineKernel(FusedKernelName.gelu, ({ inputs: { x }, attrs, backend }) =>
   backend.output(backend.op('gelu', '', [backend.idOf(x!), attrs.approximate])),
 );
 
-defineKernel('TesseraGeluGrad', ({ inputs: { dy, x }, attrs, backend }) =>
+defineKernel(FusedKernelName.geluGrad, ({ inputs: { dy, x }, attrs, backend }) =>
   backend.output(backend.op('gelu_backward', '', [backend.idOf(dy!), backend.idOf(x!), attrs.approximate])),
 );
 
 // Layer norm over the last axis: native_layer_norm returns the output, the mean and 1/σ
 // ([..., 1] each), which the backward operator takes back.
-defineKernel('TesseraLayerNorm', ({ inputs: { x, weight, bias }, attrs, backend }) => {
+defineKernel(FusedKernelName.layerNorm, ({ inputs: { x, weight, bias }, attrs, backend }) => {
   const normalizedShape = [x!.shape[x!.shape.length - 1]!];
   const [y, mean, reciprocalStandardDeviation] = backend.opMany('native_layer_norm', '', [
     backend.idOf(x!),
@@ -29,7 +30,7 @@ defineKernel('TesseraLayerNorm', ({ inputs: { x, weight, bias }, attrs, backend 
 });
 
 defineKernel(
-  'TesseraLayerNormGrad',
+  FusedKernelName.layerNormGrad,
   ({ inputs: { dy, x, mean, reciprocalStandardDeviation, weight, bias }, backend }) => {
     const normalizedShape = [x!.shape[x!.shape.length - 1]!];
     const [dx, dweight, dbias] = backend.opMany('native_layer_norm_backward', '', [
@@ -51,11 +52,11 @@ defineKernel(
 
 // Embedding: aten::embedding is index_select on the rows; its dense backward sums the upstream
 // gradient of every lookup into the looked-up row (no padding row: core keeps those composed).
-defineKernel('TesseraEmbedding', ({ inputs: { weight, ids }, backend }) =>
+defineKernel(FusedKernelName.embedding, ({ inputs: { weight, ids }, backend }) =>
   backend.output(backend.op('embedding', '', [backend.idOf(weight!), backend.idOf(ids!)])),
 );
 
-defineKernel('TesseraEmbeddingGrad', ({ inputs: { dy, ids }, attrs, backend }) =>
+defineKernel(FusedKernelName.embeddingGrad, ({ inputs: { dy, ids }, attrs, backend }) =>
   backend.output(
     backend.op('embedding_dense_backward', '', [backend.idOf(dy!), backend.idOf(ids!), attrs.count, -1, false]),
   ),
@@ -66,7 +67,7 @@ defineKernel('TesseraEmbeddingGrad', ({ inputs: { dy, ids }, attrs, backend }) =
 const rowsOf = (backend: TorchBackend, tensor: tf.TensorInfo, columns: number) =>
   backend.op('reshape', '', [backend.idOf(tensor), [-1, columns]]).id; // [rows, columns]
 
-defineKernel('TesseraLinear', ({ inputs: { x, weight, bias }, backend }) => {
+defineKernel(FusedKernelName.linear, ({ inputs: { x, weight, bias }, backend }) => {
   const [inFeatures, outFeatures] = weight!.shape as [number, number];
   const rows = rowsOf(backend, x!, inFeatures);
   const product =
@@ -76,7 +77,7 @@ defineKernel('TesseraLinear', ({ inputs: { x, weight, bias }, backend }) => {
   return backend.output(backend.op('reshape', '', [product.id, [...x!.shape.slice(0, -1), outFeatures]]));
 });
 
-defineKernel('TesseraLinearGrad', ({ inputs: { dy, x, weight, bias }, backend }) => {
+defineKernel(FusedKernelName.linearGrad, ({ inputs: { dy, x, weight, bias }, backend }) => {
   const [inFeatures, outFeatures] = weight!.shape as [number, number];
   const dyRows = rowsOf(backend, dy!, outFeatures); // [rows, out]
   const xRows = rowsOf(backend, x!, inFeatures); // [rows, in]
@@ -91,7 +92,7 @@ defineKernel('TesseraLinearGrad', ({ inputs: { dy, x, weight, bias }, backend })
 // Scaled dot-product attention: the scores are made, scaled and masked in one buffer (in place,
 // as a fresh tensor nothing else references), softmaxed, and applied to the values; backward is
 // the softmax's own backward operator between four products.
-defineKernel('TesseraScaledDotProductAttention', ({ inputs: { query, key, value, mask }, attrs, backend }) => {
+defineKernel(FusedKernelName.scaledDotProductAttention, ({ inputs: { query, key, value, mask }, attrs, backend }) => {
   const keyTransposed = backend.op('transpose', 'int', [backend.idOf(key!), -2, -1]).id; // a view
   const scores = backend.op('matmul', '', [backend.idOf(query!), keyTransposed]); // [batch, heads, time, keys]
   backend.op('mul_', 'Scalar', [scores.id, attrs.scale]);
@@ -102,7 +103,7 @@ defineKernel('TesseraScaledDotProductAttention', ({ inputs: { query, key, value,
 });
 
 defineKernel(
-  'TesseraScaledDotProductAttentionGrad',
+  FusedKernelName.scaledDotProductAttentionGrad,
   ({ inputs: { dy, query, key, value, weights }, attrs, backend }) => {
     const transposed = (id: number) => backend.op('transpose', 'int', [id, -2, -1]).id;
     const dyId = backend.idOf(dy!);
@@ -126,7 +127,7 @@ function longTargets(backend: TorchBackend, targets: tf.TensorInfo): NativeTenso
 
 // Mean softmax cross-entropy: log_softmax then nll_loss (F.cross_entropy's own decomposition);
 // total_weight, the count of rows not ignored, is what the mean divided by.
-defineKernel('TesseraSoftmaxCrossEntropy', ({ inputs: { logits, targets }, attrs, backend }) => {
+defineKernel(FusedKernelName.softmaxCrossEntropy, ({ inputs: { logits, targets }, attrs, backend }) => {
   const logProbabilities = backend.op('_log_softmax', '', [backend.idOf(logits!), 1, false]); // [rows, C]
   const [loss, keptCount] = backend.opMany('nll_loss_forward', '', [
     logProbabilities.id,
@@ -139,7 +140,7 @@ defineKernel('TesseraSoftmaxCrossEntropy', ({ inputs: { logits, targets }, attrs
 });
 
 defineKernel(
-  'TesseraSoftmaxCrossEntropyGrad',
+  FusedKernelName.softmaxCrossEntropyGrad,
   ({ inputs: { dy, logProbabilities, targets, keptCount }, attrs, backend }) => {
     const gradientOfLogProbabilities = backend.op('nll_loss_backward', '', [
       backend.idOf(dy!),
@@ -164,32 +165,35 @@ defineKernel(
 // One Adam/AdamW step for one parameter, torch.optim.AdamW's arithmetic. Each output starts as a
 // fresh tensor (tfjs tensors are immutable: nothing tfjs references is written) and is then
 // updated in place, as torch.optim does, saving an allocation and a pass per intermediate.
-defineKernel('TesseraAdamUpdate', ({ inputs: { parameter, gradient, firstMoment, secondMoment }, attrs, backend }) => {
-  const { learningRate, beta1, beta2, epsilon, step, decayFactor } = attrs as Record<string, number>;
-  const g = backend.idOf(gradient!);
-  const m = backend.op('mul', 'Scalar', [backend.idOf(firstMoment!), beta1]);
-  backend.op('add_', 'Tensor', [m.id, g, 1 - beta1!]); // β1·m + (1 − β1)·g
-  const v = backend.op('mul', 'Scalar', [backend.idOf(secondMoment!), beta2]);
-  backend.op('addcmul_', '', [v.id, g, g, 1 - beta2!]); // β2·v + (1 − β2)·g²
-  const biasCorrection1 = 1 - beta1! ** step!;
-  const biasCorrection2 = 1 - beta2! ** step!;
-  const denominator = backend.op('sqrt', '', [v.id]);
-  backend.op('div_', 'Scalar', [denominator.id, Math.sqrt(biasCorrection2)]);
-  backend.op('add_', 'Scalar', [denominator.id, epsilon]); // √v/√bc2 + ε
-  const stepSize = -learningRate! / biasCorrection1;
-  let updated: NativeTensor;
-  if (decayFactor === 1) {
-    updated = backend.op('addcdiv', '', [backend.idOf(parameter!), m.id, denominator.id, stepSize]);
-  } else {
-    updated = backend.op('mul', 'Scalar', [backend.idOf(parameter!), decayFactor]); // p·(1 − lr·λ)
-    backend.op('addcdiv_', '', [updated.id, m.id, denominator.id, stepSize]);
-  }
-  return [backend.output(updated), backend.output(m), backend.output(v)];
-});
+defineKernel(
+  FusedKernelName.adamUpdate,
+  ({ inputs: { parameter, gradient, firstMoment, secondMoment }, attrs, backend }) => {
+    const { learningRate, beta1, beta2, epsilon, step, decayFactor } = attrs as Record<string, number>;
+    const g = backend.idOf(gradient!);
+    const m = backend.op('mul', 'Scalar', [backend.idOf(firstMoment!), beta1]);
+    backend.op('add_', 'Tensor', [m.id, g, 1 - beta1!]); // β1·m + (1 − β1)·g
+    const v = backend.op('mul', 'Scalar', [backend.idOf(secondMoment!), beta2]);
+    backend.op('addcmul_', '', [v.id, g, g, 1 - beta2!]); // β2·v + (1 − β2)·g²
+    const biasCorrection1 = 1 - beta1! ** step!;
+    const biasCorrection2 = 1 - beta2! ** step!;
+    const denominator = backend.op('sqrt', '', [v.id]);
+    backend.op('div_', 'Scalar', [denominator.id, Math.sqrt(biasCorrection2)]);
+    backend.op('add_', 'Scalar', [denominator.id, epsilon]); // √v/√bc2 + ε
+    const stepSize = -learningRate! / biasCorrection1;
+    let updated: NativeTensor;
+    if (decayFactor === 1) {
+      updated = backend.op('addcdiv', '', [backend.idOf(parameter!), m.id, denominator.id, stepSize]);
+    } else {
+      updated = backend.op('mul', 'Scalar', [backend.idOf(parameter!), decayFactor]); // p·(1 − lr·λ)
+      backend.op('addcdiv_', '', [updated.id, m.id, denominator.id, stepSize]);
+    }
+    return [backend.output(updated), backend.output(m), backend.output(v)];
+  },
+);
 
 // Global-norm clipping (torch.nn.utils.clip_grad_norm_): every gradient times
 // min(1, maxNorm / (norm + 1e-6)), and the norm as the last output.
-defineKernel('TesseraClipByGlobalNorm', ({ inputList, attrs, backend }) => {
+defineKernel(FusedKernelName.clipByGlobalNorm, ({ inputList, attrs, backend }) => {
   const norms = inputList.map((gradient) => backend.op('linalg_vector_norm', '', [backend.idOf(gradient), 2]).id);
   const norm: NativeTensor = backend.op('linalg_vector_norm', '', [backend.op('stack', '', [norms, 0]).id, 2]);
   const scale = backend.op('clamp_max', '', [

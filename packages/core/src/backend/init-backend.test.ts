@@ -1,10 +1,14 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { BACKEND_NAMES } from '@tessera/spec';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TesseraError } from '../errors.js';
 import type { BackendAdapter } from './backend-adapter.js';
 import './gradients.js';
-import { builtinBackendAdapters } from './builtin-adapters.js';
 import { BACKEND_ENVIRONMENT_VARIABLE, createBackendInitializer, initBackend, listBackends } from './init-backend.js';
+import { builtinBackendAdapters } from './package-adapters.js';
 
 // Whether the optional @tessera/backend-torch (and its native addon) can be used on this machine:
 // with it, `torch` is preferred over wasm; without it, wasm is the best available.
@@ -85,9 +89,9 @@ describe('initBackend', () => {
   });
 
   it('rejects an unknown backend name, listing the valid ones', async () => {
-    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, 'webgpu');
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, 'tensorflowjs');
     await expect(initBackend()).rejects.toThrow(
-      /E_BACKEND_UNKNOWN: unknown backend 'webgpu' \(from TESSERA_BACKEND\); choose one of: torch-cuda, tensorflow-gpu, tensorflow, torch, wasm, cpu/,
+      /E_BACKEND_UNKNOWN: unknown backend 'tensorflowjs' \(from TESSERA_BACKEND\); choose one of: torch-cuda, tensorflow-gpu, tensorflow, torch, wasm, cpu/,
     );
   });
 
@@ -117,6 +121,7 @@ describe('createBackendInitializer', () => {
     activate: async () => {
       if (behaviour === 'fails-to-start') throw new Error('driver not found');
       await tf.setBackend(name === 'wasm' ? 'wasm' : 'cpu');
+      return { filledKernels: [], overriddenKernels: [] };
     },
   });
 
@@ -139,5 +144,44 @@ describe('createBackendInitializer', () => {
     await expect(initializer.initBackend()).rejects.toThrow(
       /E_BACKEND_UNAVAILABLE: no backend could be activated: tensorflow \(missing\); cpu \(failed to activate: driver not found\)/,
     );
+  });
+});
+
+describe('the backend contract', () => {
+  const sourceRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+  it('knows every backend name of @tessera/spec, in its order of preference', () => {
+    expect(builtinBackendAdapters.map((adapter) => adapter.name)).toEqual([...BACKEND_NAMES]);
+  });
+
+  it('names Tessera backend packages only in its list of sources (and the browser entry its one default)', () => {
+    const files = readdirSync(sourceRoot, { recursive: true, encoding: 'utf8' }).filter(
+      (file) => file.endsWith('.ts') && !file.endsWith('.test.ts'),
+    );
+    const naming = files.filter((file) => /@tessera\/backend-/.test(readFileSync(join(sourceRoot, file), 'utf8')));
+    expect(naming.sort()).toEqual(['backend/backend-sources.ts', 'backend/init-browser-backend.ts']);
+    const manifest = JSON.parse(readFileSync(join(sourceRoot, '..', 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    const dependencies = ['dependencies', 'peerDependencies', 'optionalDependencies'].flatMap((field) =>
+      Object.keys(manifest[field] ?? {}),
+    );
+    // The embedded default is installed with core; every other backend is the user's choice.
+    expect(dependencies.filter((name) => name.startsWith('@tessera/'))).toEqual([
+      '@tessera/backend-wasm',
+      '@tessera/spec',
+    ]);
+  });
+
+  it('reports an unknown name as not-found and a missing package as unavailable, both TesseraErrors', async () => {
+    await expect(initBackend({ backend: 'tensorflowjs' as never })).rejects.toMatchObject({
+      code: 'E_BACKEND_UNKNOWN',
+      category: 'not-found',
+    });
+    await expect(initBackend({ backend: 'tensorflow' })).rejects.toMatchObject({
+      code: 'E_BACKEND_UNAVAILABLE',
+      category: 'unavailable',
+    });
   });
 });

@@ -1,8 +1,6 @@
 import { TesseraError } from '../errors.js';
 import type { BackendAdapter, BackendCandidate, BackendInfo, BackendName } from './backend-adapter.js';
-import { builtinBackendAdapters } from './builtin-adapters.js';
-import { fillMissingKernels } from './kernel-fills.js';
-import { applyKernelOverrides } from './kernel-overrides.js';
+import { builtinBackendAdapters } from './package-adapters.js';
 
 /** The environment variable that picks a backend when no explicit option is given. */
 export const BACKEND_ENVIRONMENT_VARIABLE = 'TESSERA_BACKEND';
@@ -15,7 +13,7 @@ export interface InitBackendOptions {
 export interface BackendInitializer {
   /**
    * Chooses and activates a backend: the explicit option, else `TESSERA_BACKEND`, else the most
-   * preferred available one. Fills the kernels the chosen backend lacks for training.
+   * preferred available one. The backend's package fills the kernels it lacks for training.
    */
   initBackend(options?: InitBackendOptions): Promise<BackendInfo>;
   /** Every known backend in order of preference, with whether it can be used here. */
@@ -38,6 +36,7 @@ export function createBackendInitializer(adapters: readonly BackendAdapter[]): B
       throw new TesseraError(
         'E_BACKEND_UNKNOWN',
         `unknown backend '${name}' (from ${source}); choose one of: ${names.join(', ')}`,
+        { category: 'not-found' },
       );
     }
     return adapter;
@@ -49,15 +48,15 @@ export function createBackendInitializer(adapters: readonly BackendAdapter[]): B
     reason: string,
     candidates: BackendCandidate[],
   ): Promise<BackendInfo> => {
-    await adapter.activate();
+    const { filledKernels, overriddenKernels } = (await adapter.activate()) ?? {};
     active = {
       name: adapter.name,
       device: adapter.device,
       tfjsBackendName: adapter.tfjsBackendName,
       selectedBy,
       reason,
-      filledKernels: fillMissingKernels(adapter.tfjsBackendName),
-      overriddenKernels: applyKernelOverrides(adapter.tfjsBackendName),
+      filledKernels: filledKernels ?? [],
+      overriddenKernels: overriddenKernels ?? [],
       candidates,
     };
     return active;
@@ -74,6 +73,7 @@ export function createBackendInitializer(adapters: readonly BackendAdapter[]): B
         throw new TesseraError(
           'E_BACKEND_UNAVAILABLE',
           `backend '${adapter.name}' requested by ${source} is unavailable: ${availability.detail}`,
+          { category: 'unavailable' },
         );
       }
       return activate(adapter, selectedBy, `requested by ${source}`, [{ name: adapter.name, ...availability }]);
@@ -106,6 +106,7 @@ export function createBackendInitializer(adapters: readonly BackendAdapter[]): B
     throw new TesseraError(
       'E_BACKEND_UNAVAILABLE',
       `no backend could be activated: ${candidates.map((candidate) => `${candidate.name} (${candidate.detail})`).join('; ')}`,
+      { category: 'unavailable' },
     );
   }
 

@@ -1,30 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-// Importing them registers the `cpu` and `wasm` backends with tfjs; neither needs a Node built-in.
-import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// The page's one backend package, named literally so the page's bundler includes it.
+import { resolveWasmPaths, type WasmPaths, wasmBackendAdapter } from '@tessera/backend-wasm';
 import { TesseraError } from '../errors.js';
 import type { BackendCandidate, BackendInfo } from './backend-adapter.js';
-import { fillMissingKernels } from './kernel-fills.js';
-import { applyKernelOverrides } from './kernel-overrides.js';
+import { activateTfjsBackend } from './tfjs-backend-activation.js';
 
 /**
- * The browser's backend initializer. Node's `initBackend` probes native packages with
- * `createRequire` and reads `TESSERA_BACKEND` from `process.env`; a page has neither, and its
- * two backends ship with @tessera/core, so the choice is explicit and nothing is probed.
+ * The browser's backend initializer. Node's `initBackend` probes packages with `createRequire` and
+ * reads `TESSERA_BACKEND` from `process.env`; a page has neither, so the choice is explicit.
  */
 
 export type BrowserBackendName = 'wasm' | 'cpu';
 
-/** Where the wasm backend fetches its binaries: a URL prefix ending in `/`, or one URL for each of the three files. */
-export type WasmPaths = string | Record<WasmBinaryName, string>;
-
-/** The three builds tfjs-backend-wasm picks from (plain, SIMD, SIMD + threads). */
-export const WASM_BINARY_NAMES = [
-  'tfjs-backend-wasm.wasm',
-  'tfjs-backend-wasm-simd.wasm',
-  'tfjs-backend-wasm-threaded-simd.wasm',
-] as const;
-export type WasmBinaryName = (typeof WASM_BINARY_NAMES)[number];
+export type { WasmBinaryName, WasmPaths } from '@tessera/backend-wasm';
+export { WASM_BINARY_NAMES } from '@tessera/backend-wasm';
 
 export interface InitBrowserBackendOptions {
   /** `'wasm'` (default: XNNPACK kernels, ~30x faster than cpu) or `'cpu'` (plain JavaScript, needs no files). */
@@ -41,60 +30,10 @@ export interface InitBrowserBackendOptions {
 
 let active: BackendInfo | undefined;
 
-function absolute(path: string): string {
-  const base = (globalThis as { location?: { href: string } }).location?.href;
-  return base === undefined ? path : new URL(path, base).href;
-}
-
-function resolveWasmPaths(paths: WasmPaths): string | Record<WasmBinaryName, string> {
-  if (typeof paths === 'string') {
-    if (!paths.endsWith('/')) {
-      throw new TesseraError(
-        'E_BACKEND_OPTION',
-        `wasmPaths ${JSON.stringify(paths)} is a prefix and must end with '/' (e.g. '/tfjs-wasm/'); pass an object to name each file`,
-      );
-    }
-    return absolute(paths);
-  }
-  for (const name of Object.keys(paths)) {
-    if (!(WASM_BINARY_NAMES as readonly string[]).includes(name)) {
-      throw new TesseraError(
-        'E_BACKEND_OPTION',
-        `wasmPaths names ${JSON.stringify(name)}; the files are ${WASM_BINARY_NAMES.join(', ')}`,
-      );
-    }
-  }
-  const missing = WASM_BINARY_NAMES.filter((name) => typeof paths[name] !== 'string');
-  if (missing.length > 0) {
-    throw new TesseraError(
-      'E_BACKEND_OPTION',
-      `wasmPaths has no URL for ${missing.join(', ')}; tfjs picks one of the three builds at run time, so name all three (or pass a prefix)`,
-    );
-  }
-  return Object.fromEntries(WASM_BINARY_NAMES.map((name) => [name, absolute(paths[name])])) as Record<
-    WasmBinaryName,
-    string
-  >;
-}
-
-async function activate(name: BrowserBackendName): Promise<void> {
-  // tf.setBackend resolves false (and logs) when a backend's factory fails, e.g. a .wasm 404.
-  const succeeded = await tf.setBackend(name);
-  if (!succeeded) {
-    throw new TesseraError(
-      'E_BACKEND_ACTIVATION',
-      name === 'wasm'
-        ? "tfjs could not start the 'wasm' backend: its .wasm binaries were not found or did not compile; serve them (node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm) and pass their URL prefix as wasmPaths, or use backend: 'cpu'"
-        : "tfjs could not start the 'cpu' backend",
-    );
-  }
-  await tf.ready();
-}
-
 /**
  * Activates a backend in the browser (or a web worker) and returns the same report as Node's
- * `initBackend`: which backend, why, and which kernels Tessera filled or corrected for it (the
- * same fills and overrides as in Node, so a page computes what Node computes).
+ * `initBackend`: which backend, why, and which kernels its package filled or corrected (the same
+ * fills and overrides as in Node, so a page computes what Node computes).
  */
 export async function initBrowserBackend(options: InitBrowserBackendOptions = {}): Promise<BackendInfo> {
   const requested = options.backend ?? 'wasm';
@@ -102,29 +41,21 @@ export async function initBrowserBackend(options: InitBrowserBackendOptions = {}
     throw new TesseraError(
       'E_BACKEND_UNKNOWN',
       `unknown browser backend '${String(requested)}'; choose 'wasm' or 'cpu' (native backends need Node)`,
+      { category: 'not-found' },
     );
   }
   const candidates: BackendCandidate[] = [];
   let name: BrowserBackendName = requested;
   let reason = 'requested by the backend option';
+  let activation = { filledKernels: [] as string[], overriddenKernels: [] as string[] };
   if (requested === 'wasm') {
     // A malformed option is the caller's mistake: it fails even with fallbackToCpu.
-    const paths = options.wasmPaths === undefined ? undefined : resolveWasmPaths(options.wasmPaths);
+    if (options.wasmPaths !== undefined) resolveWasmPaths(options.wasmPaths);
     try {
-      if (paths !== undefined) {
-        try {
-          setWasmPaths(paths);
-        } catch (error) {
-          // tfjs refuses new paths once a start has failed in this page.
-          throw new TesseraError(
-            'E_BACKEND_ACTIVATION',
-            `the wasm backend already failed to start in this page and cannot be retried (${(error as Error).message}); reload the page with the right wasmPaths`,
-            { cause: error },
-          );
-        }
-      }
-      await activate('wasm');
-      candidates.push({ name: 'wasm', available: true, detail: 'WebAssembly backend, bundled with @tessera/core' });
+      activation = await wasmBackendAdapter.activate(
+        options.wasmPaths === undefined ? {} : { wasmPaths: options.wasmPaths },
+      );
+      candidates.push({ name: 'wasm', available: true, detail: (await wasmBackendAdapter.isAvailable()).detail });
     } catch (error) {
       if (options.fallbackToCpu !== true) throw error;
       candidates.push({ name: 'wasm', available: false, detail: (error as Error).message });
@@ -133,17 +64,16 @@ export async function initBrowserBackend(options: InitBrowserBackendOptions = {}
     }
   }
   if (name === 'cpu') {
-    await activate('cpu');
-    candidates.push({ name: 'cpu', available: true, detail: 'pure JavaScript backend, bundled with @tessera/core' });
+    await activateTfjsBackend('cpu', '@tensorflow/tfjs-backend-cpu');
+    candidates.push({ name: 'cpu', available: true, detail: 'pure JavaScript backend (@tensorflow/tfjs-backend-cpu)' });
   }
   active = {
     name,
     device: 'cpu',
-    tfjsBackendName: name,
+    tfjsBackendName: tf.getBackend(),
     selectedBy: 'option',
     reason,
-    filledKernels: fillMissingKernels(name),
-    overriddenKernels: applyKernelOverrides(name),
+    ...activation,
     candidates,
   };
   return active;

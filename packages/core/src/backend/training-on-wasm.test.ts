@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-cpu';
 import './gradients.js';
+import { seededRandom } from '../random/seeded-random.js';
 import { initBackend } from './init-backend.js';
-import { seededRandom } from './kernels/test-helpers.js';
 
 /**
  * Training needs the kernels the adapter fills on wasm: gather's gradient (UnsortedSegmentSum)

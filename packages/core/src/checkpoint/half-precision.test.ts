@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../backend/kernels/test-helpers.js';
+import { seededRandom } from '../random/seeded-random.js';
 import {
   bfloat16BitsToFloat32Bits,
   float16BitsToFloat32Bits,

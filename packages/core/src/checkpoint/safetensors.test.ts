@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
-import { seededRandom } from '../backend/kernels/test-helpers.js';
+import { seededRandom } from '../random/seeded-random.js';
 import { deserializeSafetensors, serializeSafetensors } from './safetensors-bytes.js';
 import { loadSafetensors, readSafetensorsHeader } from './safetensors-file.js';
 import {

@@ -1,18 +1,8 @@
+import type { ExportLocation, ExportSource } from '@tessera/spec';
 import { TesseraError } from '../errors.js';
 import { isPlainFileName } from './export-manifest.js';
 
-/**
- * Where an export is read from. A directory path (Node) or a URL / base href (`fetch`: the browser,
- * or an HTTP server from Node); anything else can implement `read` (e.g. an in-memory map, a zip).
- */
-export interface ExportSource {
-  /** Human-readable location for messages. */
-  readonly location: string;
-  /** The bytes of one plain file name inside the export. */
-  read(name: string): Promise<Uint8Array>;
-}
-
-export type ExportLocation = string | URL | ExportSource;
+export type { ExportLocation, ExportSource };
 
 function checkName(name: string): void {
   if (!isPlainFileName(name)) {

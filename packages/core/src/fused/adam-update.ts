@@ -1,16 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { AdamUpdateAttributes } from '@tessera/spec';
 import { FusedKernelName, hasFusedKernel, runFusedKernel } from './kernel-names.js';
 
-export interface AdamUpdateAttributes {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  /** The optimizer's step count for this parameter, from 1 (bias correction). */
-  step: number;
-  /** p is multiplied by this before the Adam step: 1 − lr·λ for AdamW's decoupled decay, else 1. */
-  decayFactor: number;
-}
+export type { AdamUpdateAttributes };
 
 /**
  * One Adam / AdamW step for one parameter in one kernel, where the backend has it:

@@ -4,6 +4,7 @@
 // through its gradient kernel. The torch mapping is tested in @tessera/backend-torch (fused.test.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-cpu';
 import '../backend/gradients.js';
 import { initBackend } from '../backend/init-backend.js';
 import { maximumError, torchReference } from '../fixtures/torch/torch-reference.js';

@@ -1,30 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/**
- * Tessera's fused kernels: whole operations (GELU, layer norm, softmax cross-entropy, an Adam
- * step) that a backend may implement as one kernel instead of the dozen small tfjs kernels they
- * are composed of. A backend opts in by registering these names (`@tessera/backend-torch` maps
- * them to ATen's own fused operators); on every other backend core computes the composed ops,
- * unchanged. The contracts (inputs, attributes, outputs) are documented beside each op.
- */
-export const FusedKernelName = {
-  gelu: 'TesseraGelu',
-  geluGrad: 'TesseraGeluGrad',
-  layerNorm: 'TesseraLayerNorm',
-  layerNormGrad: 'TesseraLayerNormGrad',
-  embedding: 'TesseraEmbedding',
-  embeddingGrad: 'TesseraEmbeddingGrad',
-  linear: 'TesseraLinear',
-  linearGrad: 'TesseraLinearGrad',
-  scaledDotProductAttention: 'TesseraScaledDotProductAttention',
-  scaledDotProductAttentionGrad: 'TesseraScaledDotProductAttentionGrad',
-  softmaxCrossEntropy: 'TesseraSoftmaxCrossEntropy',
-  softmaxCrossEntropyGrad: 'TesseraSoftmaxCrossEntropyGrad',
-  adamUpdate: 'TesseraAdamUpdate',
-  clipByGlobalNorm: 'TesseraClipByGlobalNorm',
-} as const;
+// The names and contracts are in @tessera/spec (shared with the backends that implement them);
+// core runs them where the active backend registers them and composes ops everywhere else.
+import { FusedKernelName } from '@tessera/spec';
 
-export type FusedKernelName = (typeof FusedKernelName)[keyof typeof FusedKernelName];
+export { FusedKernelName };
 
 /**
  * Whether the active backend implements a fused kernel (and its gradient kernel, if named).

@@ -1,3 +1,4 @@
+import { BACKEND_NAMES } from '@tessera/core';
 import { z } from 'zod';
 
 const positiveInteger = z.number().int().positive();
@@ -9,7 +10,8 @@ export const runConfigSchema = z
     name: z.string().regex(/^[\w.-]+$/, 'expected a name of letters, digits, ".", "_" or "-"'),
     runsDirectory: z.string().default('runs'),
     seed: z.number().int().nonnegative().default(0),
-    backend: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).optional(),
+    /** Any name `initBackend` accepts (the one list, from @tessera/spec). */
+    backend: z.enum(BACKEND_NAMES).optional(),
     data: z.looseObject({ kind: z.string() }),
     model: z.looseObject({ kind: z.string() }),
     task: z.looseObject({ kind: z.string() }).default({ kind: 'classification' }),

@@ -1,0 +1,132 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type BackendActivation,
+  type BackendAdapter,
+  type BackendAvailability,
+  type BackendPackage,
+  TesseraError,
+} from '@tessera/spec';
+import { BACKEND_SOURCES, type BackendSource } from './backend-sources.js';
+import { activateTfjsBackend } from './tfjs-backend-activation.js';
+
+/**
+ * A package is looked for where @tessera/core is installed, then from the app's working directory
+ * (a strict package manager may not let core see its siblings).
+ */
+const resolvers = [createRequire(import.meta.url), createRequire(join(process.cwd(), 'package.json'))];
+
+function resolvePackage(packageName: string): string | undefined {
+  for (const resolver of resolvers) {
+    try {
+      return resolver.resolve(packageName);
+    } catch {
+      // not found from here; try the next place
+    }
+  }
+  return undefined;
+}
+
+const loadedPackages = new Map<string, Promise<unknown>>();
+
+/** Imports a package once; by name where core can see it, else by the path found from the app. */
+function importPackage(packageName: string, resolved: string): Promise<unknown> {
+  let loading = loadedPackages.get(packageName);
+  if (loading === undefined) {
+    // A variable specifier keeps bundlers from trying to resolve optional packages.
+    const specifier: string = packageName;
+    loading = import(specifier).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      return import(pathToFileURL(resolved).href);
+    });
+    loadedPackages.set(packageName, loading);
+  }
+  return loading;
+}
+
+type Loaded = { adapter?: BackendAdapter; availability: BackendAvailability };
+
+async function loadSource(source: BackendSource): Promise<Loaded> {
+  const resolved = resolvePackage(source.packageName);
+  if (resolved === undefined) {
+    return {
+      availability: {
+        available: false,
+        detail: `${source.packageName} is not installed (npm install ${source.packageName})`,
+      },
+    };
+  }
+  let module: unknown;
+  try {
+    module = await importPackage(source.packageName, resolved);
+  } catch (error) {
+    return {
+      availability: {
+        available: false,
+        detail: `${source.packageName} is installed but failed to load: ${(error as Error).message.split('\n')[0]}`,
+      },
+    };
+  }
+  if (source.provider === 'tfjs') {
+    if (tf.findBackendFactory(source.tfjsBackendName) === null) {
+      return {
+        availability: {
+          available: false,
+          detail: `${source.packageName} loaded but registered no '${source.tfjsBackendName}' backend`,
+        },
+      };
+    }
+    return { availability: { available: true, detail: `${source.packageName} is installed and loads` } };
+  }
+  const adapters = (module as Partial<BackendPackage>).backendAdapters;
+  const adapter = Array.isArray(adapters) ? adapters.find((candidate) => candidate.name === source.name) : undefined;
+  if (adapter === undefined) {
+    return {
+      availability: {
+        available: false,
+        detail: `${source.packageName} loaded but provides no '${source.name}' backend adapter (is it an older version?)`,
+      },
+    };
+  }
+  return { adapter, availability: await adapter.isAvailable() };
+}
+
+/**
+ * The adapter core uses for one source: it finds the package on first use and hands over to the
+ * package's own adapter (or, for a plain tfjs package, activates the backend it registered).
+ */
+export function packageBackendAdapter(source: BackendSource): BackendAdapter {
+  let loading: Promise<Loaded> | undefined;
+  const load = () => {
+    loading ??= loadSource(source);
+    return loading;
+  };
+  const adapter: BackendAdapter = {
+    name: source.name,
+    device: source.device,
+    packageName: source.packageName,
+    tfjsBackendName: source.tfjsBackendName,
+    async isAvailable() {
+      return (await load()).availability;
+    },
+    async activate(): Promise<BackendActivation> {
+      const loaded = await load();
+      if (!loaded.availability.available) {
+        throw new TesseraError(
+          'E_BACKEND_UNAVAILABLE',
+          `backend '${source.name}' is unavailable: ${loaded.availability.detail}. Or choose another backend (wasm, cpu).`,
+          { category: 'unavailable' },
+        );
+      }
+      if (loaded.adapter !== undefined) return loaded.adapter.activate();
+      await activateTfjsBackend(source.tfjsBackendName, source.packageName);
+      return { filledKernels: [], overriddenKernels: [] };
+    },
+  };
+  return adapter;
+}
+
+/** Every backend Tessera knows, most preferred first, each found through its package. */
+export const builtinBackendAdapters: readonly BackendAdapter[] = BACKEND_SOURCES.map(packageBackendAdapter);
