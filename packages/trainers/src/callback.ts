@@ -1,4 +1,23 @@
-import type { Trainer } from './trainer.js';
+import type { AnyModule, Optimizer } from '@tessera/core';
+import type { TrainerPosition } from './checkpoint.js';
+
+/**
+ * What a callback sees of the trainer that runs it: where the run stands, the switch that ends
+ * it, the state kept in checkpoints, the model and optimizer, and checkpoint saving. `Trainer`
+ * implements it; callbacks depend on this, not on the class, so they can be driven by any loop.
+ */
+export interface TrainerHandle {
+  /** Where the run stands; saved in checkpoints. */
+  readonly position: TrainerPosition;
+  /** Set to true to end the run after the current step. */
+  stopTraining: boolean;
+  /** Values callbacks keep in checkpoints (e.g. early stopping's best); JSON-serialisable. */
+  readonly extraState: Record<string, unknown>;
+  readonly model: AnyModule;
+  readonly optimizer: Optimizer<{ learningRate: number }>;
+  /** Saves model, optimizer, position, the global random state and `extraState` to `directory`. */
+  saveCheckpoint(directory: string): Promise<void>;
+}
 
 /** After every optimizer step. */
 export interface StepLogs {
@@ -30,10 +49,10 @@ export interface EvaluationLogs {
  * current step.
  */
 export interface Callback {
-  onTrainBegin?(trainer: Trainer): void | Promise<void>;
-  onEpochBegin?(epoch: number, trainer: Trainer): void | Promise<void>;
-  onStepEnd?(logs: StepLogs, trainer: Trainer): void | Promise<void>;
-  onEvaluationEnd?(logs: EvaluationLogs, trainer: Trainer): void | Promise<void>;
-  onEpochEnd?(epoch: number, trainer: Trainer): void | Promise<void>;
-  onTrainEnd?(trainer: Trainer): void | Promise<void>;
+  onTrainBegin?(trainer: TrainerHandle): void | Promise<void>;
+  onEpochBegin?(epoch: number, trainer: TrainerHandle): void | Promise<void>;
+  onStepEnd?(logs: StepLogs, trainer: TrainerHandle): void | Promise<void>;
+  onEvaluationEnd?(logs: EvaluationLogs, trainer: TrainerHandle): void | Promise<void>;
+  onEpochEnd?(epoch: number, trainer: TrainerHandle): void | Promise<void>;
+  onTrainEnd?(trainer: TrainerHandle): void | Promise<void>;
 }

@@ -1,4 +1,4 @@
-export type { Callback, EvaluationLogs, StepLogs } from './callback.js';
+export type { Callback, EvaluationLogs, StepLogs, TrainerHandle } from './callback.js';
 export type { CheckpointingOptions } from './callbacks/checkpointing.js';
 export { checkpointing } from './callbacks/checkpointing.js';
 export type { EarlyStoppingOptions } from './callbacks/early-stopping.js';
@@ -36,3 +36,5 @@ export type { RunDirectory, RunDirectoryOptions } from './run-directory.js';
 export { prepareRunDirectory } from './run-directory.js';
 export type { EvaluationResult, FitOptions, TrainerOptions } from './trainer.js';
 export { Trainer } from './trainer.js';
+export type { TrainingStepOptions, TrainingStepResult } from './training-step.js';
+export { TrainingStep } from './training-step.js';

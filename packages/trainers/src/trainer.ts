@@ -1,31 +1,19 @@
 import {
   type AnyModule,
-  computeGradients,
   type DataLoader,
-  type GradientTransform,
   getGlobalRandom,
-  type LearningRateSchedule,
   type Metric,
   type Module,
-  type NamedGradients,
   type Optimizer,
   type Task,
   TesseraError,
   tf,
 } from '@tessera/core';
-import type { Callback, EvaluationLogs, StepLogs } from './callback.js';
+import type { Callback, EvaluationLogs, StepLogs, TrainerHandle } from './callback.js';
 import { type CheckpointContents, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.js';
+import { TrainingStep, type TrainingStepOptions } from './training-step.js';
 
-export interface TrainerOptions<Batch> {
-  model: AnyModule;
-  task: Task<Batch, AnyModule>;
-  optimizer: Optimizer<{ learningRate: number }>;
-  /** Factor on the learning rate by optimizer step (see LearningRateSchedule). */
-  schedule?: LearningRateSchedule;
-  /** Applied in order between the gradients and the optimizer (clipping, DP-SGD…). */
-  gradientTransforms?: GradientTransform[];
-  /** Micro-batches whose gradients are averaged into one optimizer step (default 1). */
-  gradientAccumulationSteps?: number;
+export interface TrainerOptions<Batch> extends TrainingStepOptions<Batch> {
   callbacks?: Callback[];
 }
 
@@ -46,14 +34,29 @@ export interface EvaluationResult {
   metrics: Record<string, number>;
 }
 
+/** What one `fit` call runs to, fixed when it starts. */
+interface FitPlan<Batch> {
+  epochs: number;
+  maxSteps: number;
+  /** The loader's batches per epoch, when it knows them. */
+  batchesPerEpoch: number | undefined;
+  /** The step budget reported to callbacks (progress, ETA), when known. */
+  totalSteps: number | undefined;
+  evaluationLoader: AsyncIterable<Batch> | undefined;
+  evaluateEvery: number | undefined;
+  /** `performance.now()` when training began (after any resume), for `elapsedSeconds`. */
+  startedAt: number;
+}
+
 /**
  * The training loop for any model and `Task`: epochs or a step budget, gradient accumulation,
  * gradient transforms, a learning-rate schedule stepped per optimizer update, evaluation, and
- * callbacks. A run resumed from a checkpoint continues exactly as the uninterrupted run: the
- * data order is a function of (seed, epoch), consumed batches are skipped, and the model,
- * optimizer and random-generator states are restored.
+ * callbacks. Each update is a `TrainingStep` (accumulate micro-batches, then apply); the trainer
+ * owns the position, the callbacks and the checkpoints. A run resumed from a checkpoint continues
+ * exactly as the uninterrupted run: the data order is a function of (seed, epoch), consumed
+ * batches are skipped, and the model, optimizer and random-generator states are restored.
  */
-export class Trainer<Batch = unknown> {
+export class Trainer<Batch = unknown> implements TrainerHandle {
   /** Set by a callback to end the run after the current step. */
   stopTraining = false;
   /** Where the run stands; saved in checkpoints. */
@@ -64,16 +67,11 @@ export class Trainer<Batch = unknown> {
   readonly task: Task<Batch, AnyModule>;
   readonly optimizer: Optimizer<{ learningRate: number }>;
   private readonly options: TrainerOptions<Batch>;
-  private totalSteps: number | undefined;
+  /** Holds the gradients of the micro-batches since the last update (none between updates). */
+  private readonly trainingStep: TrainingStep<Batch>;
 
   constructor(options: TrainerOptions<Batch>) {
-    const accumulation = options.gradientAccumulationSteps ?? 1;
-    if (!Number.isInteger(accumulation) || accumulation < 1) {
-      throw new TesseraError(
-        'E_TRAINER_OPTION',
-        `gradientAccumulationSteps must be an integer ≥ 1, got ${accumulation}`,
-      );
-    }
+    this.trainingStep = new TrainingStep(options); // validates gradientAccumulationSteps
     this.options = options;
     this.model = options.model;
     this.task = options.task;
@@ -93,107 +91,112 @@ export class Trainer<Batch = unknown> {
 
   /** Trains on `loader` (a DataLoader, so each epoch has its own seeded order). */
   async fit(loader: DataLoader<unknown, Batch>, options: FitOptions<Batch> = {}): Promise<void> {
-    const accumulation = this.options.gradientAccumulationSteps ?? 1;
+    if (options.resumeFrom !== undefined) await this.loadCheckpoint(options.resumeFrom);
+    const plan = this.planFit(loader, options);
+    this.stopTraining = false;
+    this.model.train();
+    await this.emit('onTrainBegin', this);
+    while (this.position.epoch < plan.epochs && this.mayTakeStep(plan)) {
+      const finishedEpoch = await this.trainEpoch(loader, plan);
+      if (!finishedEpoch) break;
+      await this.endEpoch(plan);
+    }
+    await this.emit('onTrainEnd', this);
+  }
+
+  private planFit(loader: DataLoader<unknown, Batch>, options: FitOptions<Batch>): FitPlan<Batch> {
     const epochs = options.epochs ?? (options.maxSteps === undefined ? 1 : Number.POSITIVE_INFINITY);
     const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY;
     const batchesPerEpoch = loader.length;
-    this.totalSteps = Number.isFinite(maxSteps)
-      ? maxSteps
-      : batchesPerEpoch !== undefined && Number.isFinite(epochs)
-        ? Math.ceil(batchesPerEpoch / accumulation) * epochs
-        : undefined;
-    if (options.resumeFrom !== undefined) await this.loadCheckpoint(options.resumeFrom);
-    this.stopTraining = false;
-    const started = performance.now();
-    this.model.train();
-    await this.emit('onTrainBegin', this);
+    const stepsPerEpoch =
+      batchesPerEpoch === undefined
+        ? undefined
+        : Math.ceil(batchesPerEpoch / this.trainingStep.gradientAccumulationSteps);
+    return {
+      epochs,
+      maxSteps,
+      batchesPerEpoch,
+      totalSteps: Number.isFinite(maxSteps)
+        ? maxSteps
+        : stepsPerEpoch !== undefined && Number.isFinite(epochs)
+          ? stepsPerEpoch * epochs
+          : undefined,
+      evaluationLoader: options.evaluationLoader,
+      evaluateEvery: options.evaluateEvery,
+      startedAt: performance.now(),
+    };
+  }
 
-    while (this.position.epoch < epochs && this.position.step < maxSteps && !this.stopTraining) {
-      const epoch = this.position.epoch;
-      await this.emit('onEpochBegin', epoch, this);
+  /** Neither the step budget nor a callback has ended the run. */
+  private mayTakeStep(plan: FitPlan<Batch>): boolean {
+    return this.position.step < plan.maxSteps && !this.stopTraining;
+  }
+
+  /**
+   * Runs the epoch in progress from `position.batchInEpoch` on; true when it consumed every
+   * batch (false when the step budget or a callback stopped it part-way).
+   */
+  private async trainEpoch(loader: DataLoader<unknown, Batch>, plan: FitPlan<Batch>): Promise<boolean> {
+    await this.emit('onEpochBegin', this.position.epoch, this);
+    this.trainingStep.restartClock();
+    try {
       let index = 0;
-      let accumulated: NamedGradients | undefined;
-      let micro = 0;
-      let lossSum = 0;
-      let items = 0;
-      let stepStarted = performance.now();
-      const applyStep = async () => {
-        const gradients = accumulated as NamedGradients;
-        this.optimizer.learningRateFactor = this.options.schedule?.(this.position.step) ?? 1;
-        tf.tidy(() => {
-          // Partial accumulation at an epoch's end is averaged over the micro-batches it has.
-          const scaled = micro === accumulation ? gradients : scale(gradients, accumulation / micro);
-          const transformed = (this.options.gradientTransforms ?? []).reduce(
-            (current, transform) => transform.apply(current, { step: this.position.step }),
-            scaled,
-          );
-          this.optimizer.step(transformed);
-        });
-        tf.dispose(Object.values(gradients));
-        accumulated = undefined;
-        this.position.step += 1;
-        const seconds = (performance.now() - stepStarted) / 1000;
-        const logs: StepLogs = {
-          step: this.position.step,
-          epoch,
-          loss: lossSum / micro,
-          learningRate: this.optimizer.learningRates[0] ?? 0,
-          itemsPerSecond: items / Math.max(seconds, 1e-9),
-          elapsedSeconds: (performance.now() - started) / 1000,
-          totalSteps: this.totalSteps,
-        };
-        micro = 0;
-        lossSum = 0;
-        items = 0;
-        await this.emit('onStepEnd', logs, this);
-        if (
-          options.evaluationLoader !== undefined &&
-          options.evaluateEvery !== undefined &&
-          this.position.step % options.evaluateEvery === 0
-        ) {
-          await this.runEvaluation(options.evaluationLoader);
-        }
-        stepStarted = performance.now();
-      };
-
-      for await (const batch of loader.iterate(epoch)) {
+      for await (const batch of loader.iterate(this.position.epoch)) {
         if (index < this.position.batchInEpoch) {
           index += 1; // consumed before the checkpoint this run resumed from
           tf.dispose(batch as tf.TensorContainer);
           continue;
         }
-        const { loss, gradients, itemCount } = tf.tidy(() => {
-          let count = 0;
-          const result = computeGradients(this.model.trainableParameters(), () => {
-            const output = this.task.forward(this.model, batch, { training: true });
-            count = output.itemCount;
-            return output.loss;
-          });
-          return { ...result, gradients: scale(result.gradients, 1 / accumulation), itemCount: count };
-        });
-        tf.dispose(batch as tf.TensorContainer);
-        lossSum += (await loss.data())[0] as number;
-        loss.dispose();
-        items += itemCount;
-        accumulated = accumulated === undefined ? gradients : addInto(accumulated, gradients);
-        micro += 1;
+        try {
+          await this.trainingStep.accumulate(batch);
+        } finally {
+          tf.dispose(batch as tf.TensorContainer);
+        }
         index += 1;
         this.position.batchInEpoch = index;
-        if (micro === accumulation) await applyStep();
-        if (this.position.step >= maxSteps || this.stopTraining) break;
+        if (this.trainingStep.isComplete) await this.applyStep(plan);
+        if (!this.mayTakeStep(plan)) break;
       }
-      if (accumulated !== undefined && this.position.step < maxSteps && !this.stopTraining) await applyStep();
-      if (accumulated !== undefined) tf.dispose(Object.values(accumulated));
-      const finishedEpoch =
-        batchesPerEpoch === undefined ? !this.stopTraining : this.position.batchInEpoch >= batchesPerEpoch;
-      if (!finishedEpoch) break;
-      this.position = { step: this.position.step, epoch: epoch + 1, batchInEpoch: 0 };
-      if (options.evaluationLoader !== undefined && options.evaluateEvery === undefined) {
-        await this.runEvaluation(options.evaluationLoader);
-      }
-      await this.emit('onEpochEnd', epoch, this);
+      // The epoch's last micro-batches make an update of their own, even when fewer than the accumulation steps.
+      if (this.trainingStep.pendingMicroBatches > 0 && this.mayTakeStep(plan)) await this.applyStep(plan);
+    } finally {
+      this.trainingStep.discard(); // what a stopped run accumulated after its last update
     }
-    await this.emit('onTrainEnd', this);
+    return plan.batchesPerEpoch === undefined ? !this.stopTraining : this.position.batchInEpoch >= plan.batchesPerEpoch;
+  }
+
+  /** One optimizer update, then its callbacks and any evaluation that falls due. */
+  private async applyStep(plan: FitPlan<Batch>): Promise<void> {
+    const result = this.trainingStep.apply(this.position.step);
+    this.position.step += 1;
+    const logs: StepLogs = {
+      step: this.position.step,
+      epoch: this.position.epoch,
+      loss: result.loss,
+      learningRate: result.learningRate,
+      itemsPerSecond: result.itemsPerSecond,
+      elapsedSeconds: (performance.now() - plan.startedAt) / 1000,
+      totalSteps: plan.totalSteps,
+    };
+    await this.emit('onStepEnd', logs, this);
+    if (
+      plan.evaluationLoader !== undefined &&
+      plan.evaluateEvery !== undefined &&
+      this.position.step % plan.evaluateEvery === 0
+    ) {
+      await this.runEvaluation(plan.evaluationLoader);
+    }
+    this.trainingStep.restartClock(); // the next step's throughput leaves out callbacks and evaluation
+  }
+
+  /** Moves the position to the next epoch, evaluates when evaluation is per epoch, and tells the callbacks. */
+  private async endEpoch(plan: FitPlan<Batch>): Promise<void> {
+    const epoch = this.position.epoch;
+    this.position = { step: this.position.step, epoch: epoch + 1, batchInEpoch: 0 };
+    if (plan.evaluationLoader !== undefined && plan.evaluateEvery === undefined) {
+      await this.runEvaluation(plan.evaluationLoader);
+    }
+    await this.emit('onEpochEnd', epoch, this);
   }
 
   private async runEvaluation(loader: AsyncIterable<Batch>): Promise<void> {
@@ -275,23 +278,4 @@ export class Trainer<Batch = unknown> {
     Object.assign(this.extraState, contents.extra);
     return contents;
   }
-}
-
-function scale(gradients: NamedGradients, factor: number): NamedGradients {
-  if (factor === 1) return gradients;
-  return Object.fromEntries(Object.entries(gradients).map(([name, gradient]) => [name, tf.mul(gradient, factor)]));
-}
-
-/** Sums `addition` into `total`, disposing both inputs' tensors; returns the new totals. */
-function addInto(total: NamedGradients, addition: NamedGradients): NamedGradients {
-  const summed: NamedGradients = { ...total };
-  for (const [name, gradient] of Object.entries(addition)) {
-    const previous = total[name];
-    summed[name] = previous === undefined ? gradient : tf.add(previous, gradient);
-    if (previous !== undefined) {
-      previous.dispose();
-      gradient.dispose();
-    }
-  }
-  return summed;
 }
