@@ -30,14 +30,40 @@ export { applyDelta, UpdateAggregator } from './federated-averaging/update-aggre
 export { clipUpdate } from './federated-averaging/update-clipping.js';
 export { ClientTokens, generateClientToken } from './network/client-authentication.js';
 export type { ClientEvent } from './network/client-events.js';
-export type { FederatedClientOptions } from './network/federated-client.js';
+export type { ClientRoundStrategies } from './network/client-rounds/client-round-strategies.js';
+export {
+  clientRoundStrategies,
+  plainRoundRefusalStrategy,
+  strategyForRound,
+} from './network/client-rounds/client-round-strategies.js';
+export type {
+  ClientRound,
+  ClientRoundContext,
+  ClientRoundStrategy,
+  RoundRefusal,
+  TrainedRound,
+} from './network/client-rounds/client-round-strategy.js';
+export { plainClientRoundStrategy } from './network/client-rounds/plain-round-strategy.js';
+export { secureAggregationClientRoundStrategy } from './network/client-rounds/secure-aggregation-round-strategy.js';
 export { FederatedClient } from './network/federated-client.js';
-export type { FederatedServerOptions, SecureAggregationSettings } from './network/federated-server.js';
+export type { FederatedClientOptions } from './network/federated-client-options.js';
 export { FederatedServer } from './network/federated-server.js';
+export type { FederatedServerOptions, SecureAggregationSettings } from './network/federated-server-options.js';
 export type { ClientMessage, RoundAddress, RoundConfig, ServerMessage } from './network/messages.js';
+export type { AcceptResponse, CollectedResponses } from './network/response-collector.js';
 export type { ServerRoundRecord, ServerState } from './network/server-checkpoint.js';
 export { loadServerCheckpoint } from './network/server-checkpoint.js';
 export type { ServerEvent } from './network/server-events.js';
+export type { PlainRoundSettings } from './network/server-rounds/plain-round-strategy.js';
+export { plainServerRoundStrategy } from './network/server-rounds/plain-round-strategy.js';
+export type { SecureAggregationRoundSettings } from './network/server-rounds/secure-aggregation-round-strategy.js';
+export { secureAggregationServerRoundStrategy } from './network/server-rounds/secure-aggregation-round-strategy.js';
+export { serverRoundStrategy } from './network/server-rounds/server-round-strategies.js';
+export type {
+  RoundContext,
+  RoundOutcome,
+  ServerRoundStrategy,
+} from './network/server-rounds/server-round-strategy.js';
 export type { DirichletPartitionOptions } from './partitioning/dirichlet-partition.js';
 export { partitionByDirichlet } from './partitioning/dirichlet-partition.js';
 export type { IidPartitionOptions } from './partitioning/iid-partition.js';

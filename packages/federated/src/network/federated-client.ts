@@ -1,66 +1,20 @@
-import {
-  type AnyModule,
-  type CollateFunction,
-  type Dataset,
-  type FieldDtypes,
-  type GradientTransform,
-  type Task,
-  TesseraError,
-} from '@tessera/core';
+import { TesseraError } from '@tessera/core';
 import { WebSocket } from 'ws';
-import { type OptimizerFactory, trainLocally } from '../federated-averaging/local-training.js';
-import { disposeState, flattenState, type ModelState } from '../federated-averaging/model-state.js';
-import { deriveSeed } from '../federated-averaging/seeds.js';
-import { clipUpdate } from '../federated-averaging/update-clipping.js';
-import type { RandomBytes } from '../secure-aggregation/prime-field.js';
-import { SecureAggregationClient } from '../secure-aggregation/secure-aggregation-client.js';
+import { type LocalTrainingResult, trainLocally } from '../federated-averaging/local-training.js';
+import { disposeState } from '../federated-averaging/model-state.js';
 import type { ClientEvent } from './client-events.js';
+import {
+  type ClientRoundStrategies,
+  clientRoundStrategies,
+  strategyForRound,
+} from './client-rounds/client-round-strategies.js';
+import type { ClientRound, ClientRoundContext } from './client-rounds/client-round-strategy.js';
 import { decodeEnvelope, encodeEnvelope, messageBytes } from './envelope.js';
-import type { ClientMessage, RoundConfig, ServerMessage } from './messages.js';
-import { decodeState, encodeMaskedInput, encodeState } from './model-transport.js';
+import { type FederatedClientOptions, localTrainingOptions } from './federated-client-options.js';
+import type { ClientMessage, ServerMessage } from './messages.js';
+import { decodeState } from './model-transport.js';
 
-export interface FederatedClientOptions<Example, Batch> {
-  /** The server's URL, e.g. wss://fl.example.org:8443. */
-  url: string;
-  clientId: string;
-  token: string;
-  /** Certificates to trust besides the system's, e.g. the server's self-signed certificate (PEM). */
-  ca?: string | Buffer | Array<string | Buffer>;
-  model: AnyModule;
-  task: Task<Batch, AnyModule>;
-  /** This client's private data; it never leaves the process. */
-  dataset: Dataset<Example>;
-  createOptimizer: OptimizerFactory;
-  gradientTransforms?: GradientTransform[];
-  dtypes?: FieldDtypes;
-  collate?: CollateFunction<Example, Batch>;
-  /** Seed of the local shuffles (default 0; each round and attempt derives its own). */
-  seed?: number;
-  /** Refuse rounds without secure aggregation (default false). */
-  requireSecureAggregation?: boolean;
-  /** Largest message accepted from the server (default 1 GiB). */
-  maxPayloadBytes?: number;
-  /** Consecutive failed connection attempts before giving up (default 30). */
-  reconnectAttempts?: number;
-  /** First delay between attempts; it grows 1.5× per failure up to 10 s (default 1). */
-  reconnectDelaySeconds?: number;
-  /** Default 10. */
-  handshakeTimeoutSeconds?: number;
-  onEvent?: (event: ClientEvent) => void | Promise<void>;
-  /** Randomness for secure aggregation (default node:crypto). */
-  randomBytes?: RandomBytes;
-}
-
-interface RoundState {
-  round: number;
-  attempt: number;
-  config: RoundConfig;
-  exampleCount: number;
-  secure?: SecureAggregationClient;
-  /** The clipped update, flattened, kept until the masked input is computed. */
-  flatUpdate?: Float32Array;
-  totalExamples?: number;
-}
+export type { FederatedClientOptions } from './federated-client-options.js';
 
 const TLS_ERROR = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/;
 
@@ -79,8 +33,13 @@ const TLS_ERROR = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/;
  */
 export class FederatedClient<Example, Batch> {
   private readonly options: FederatedClientOptions<Example, Batch>;
+  /** How this client takes part in plain and in secure-aggregation rounds, fixed by its options. */
+  private readonly strategies: ClientRoundStrategies;
+  /** What the round strategies may use of this client. */
+  private readonly roundContext: ClientRoundContext;
   private socket: WebSocket | undefined;
-  private state: RoundState | undefined;
+  /** The round this client reported in and waits on the server for, if any. */
+  private current: ClientRound | undefined;
   private queue: Promise<void> = Promise.resolve();
   private roundsTrained = 0;
   private stopped = false;
@@ -97,6 +56,16 @@ export class FederatedClient<Example, Batch> {
       throw new TesseraError('E_FEDERATED_OPTIONS', 'clientId and token must be non-empty strings');
     }
     this.options = options;
+    this.strategies = clientRoundStrategies(options);
+    this.roundContext = {
+      clientId: options.clientId,
+      randomBytes: options.randomBytes,
+      enter: (round) => {
+        this.current = round;
+      },
+      send: (message, payload) => this.send(message, payload),
+      emit: (event) => this.emit(event),
+    };
   }
 
   /** Takes part in rounds until the server finishes; resolves with how many rounds this client trained in. */
@@ -222,7 +191,7 @@ export class FederatedClient<Example, Batch> {
   }
 
   private clearRound(): void {
-    this.state = undefined;
+    this.current = undefined;
   }
 
   private async handle(bytes: Uint8Array): Promise<void> {
@@ -241,56 +210,40 @@ export class FederatedClient<Example, Batch> {
       await this.train(header, message.payload);
       return;
     }
-    const state = this.state;
-    if (state === undefined || header.round !== state.round || header.attempt !== state.attempt) return;
+    const current = this.current;
+    if (current === undefined || header.round !== current.round || header.attempt !== current.attempt) return;
     try {
-      await this.step(header, state);
+      if (header.type === 'round-complete') {
+        this.clearRound();
+        this.roundsTrained += 1;
+        await this.emit({ type: 'round-complete', round: current.round, participants: header.participants });
+      } else {
+        await current.answer(header, this.roundContext);
+      }
     } catch (error) {
       this.clearRound();
       const reason = error instanceof Error ? error.message : String(error);
-      await this.send({ type: 'abort', round: state.round, attempt: state.attempt, reason });
-      await this.emit({ type: 'round-aborted', round: state.round, attempt: state.attempt, reason });
+      await this.send({ type: 'abort', round: current.round, attempt: current.attempt, reason });
+      await this.emit({ type: 'round-aborted', round: current.round, attempt: current.attempt, reason });
     }
   }
 
+  /** Trains on the round's global model and hands the update to the round's strategy. */
   private async train(header: Extract<ServerMessage, { type: 'train' }>, payload: Uint8Array): Promise<void> {
     const { round, attempt, config } = header;
-    const secure = config.secureAggregation !== null;
-    if (!secure && this.options.requireSecureAggregation === true) {
-      await this.send({ type: 'abort', round, attempt, reason: 'this client requires secure aggregation' });
-      this.fail(
-        new TesseraError(
-          'E_FEDERATED_SECURE_AGGREGATION_REQUIRED',
-          `round ${round} does not use secure aggregation, which this client requires`,
-        ),
-      );
+    const strategy = strategyForRound(this.strategies, config);
+    const refusal = strategy.refusal({ round, attempt });
+    if (refusal !== undefined) {
+      await this.send({ type: 'abort', round, attempt, reason: refusal.reason });
+      this.fail(refusal.error);
       return;
     }
     this.clearRound();
-    await this.emit({ type: 'training-started', round, attempt, secureAggregation: secure });
-    const options = this.options;
+    await this.emit({ type: 'training-started', round, attempt, secureAggregation: strategy.secureAggregation });
     const global = decodeState(payload);
-    let delta: ModelState;
-    let loss: number;
+    let result: LocalTrainingResult;
     try {
-      const result = await trainLocally(
-        {
-          model: options.model,
-          task: options.task,
-          dataset: options.dataset,
-          epochs: config.localEpochs,
-          batchSize: config.localBatchSize ?? Number.POSITIVE_INFINITY,
-          createOptimizer: options.createOptimizer,
-          proximalStrength: config.proximalStrength,
-          seed: deriveSeed(options.seed ?? 0, round, attempt),
-          ...(options.gradientTransforms !== undefined ? { gradientTransforms: options.gradientTransforms } : {}),
-          ...(options.dtypes !== undefined ? { dtypes: options.dtypes } : {}),
-          ...(options.collate !== undefined ? { collate: options.collate } : {}),
-        },
-        global,
-      );
-      delta = result.update.delta;
-      loss = result.meanLoss;
+      result = await trainLocally(localTrainingOptions(this.options, { round, attempt }, config), global);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       await this.send({ type: 'abort', round, attempt, reason });
@@ -299,74 +252,14 @@ export class FederatedClient<Example, Batch> {
     } finally {
       disposeState(global);
     }
-    const exampleCount = options.dataset.length;
-    if (!secure) {
-      const bytes = encodeState(delta);
-      disposeState(delta);
-      this.state = { round, attempt, config, exampleCount };
-      await this.send({ type: 'update', round, attempt, exampleCount, loss }, bytes);
-      await this.emit({ type: 'update-sent', round, attempt, exampleCount, loss });
-      return;
-    }
-    // Under secure aggregation the server cannot clip what it cannot see: honest clients clip themselves.
-    const bounded = config.maxUpdateNorm === null ? { delta } : clipUpdate(delta, config.maxUpdateNorm);
-    const flatUpdate = flattenState(bounded.delta);
-    if (bounded.delta !== delta) disposeState(bounded.delta);
-    disposeState(delta);
-    const client = new SecureAggregationClient({
-      clientId: options.clientId,
-      fractionalBits: config.secureAggregation?.fractionalBits as number,
-      ...(options.randomBytes !== undefined ? { randomBytes: options.randomBytes } : {}),
-    });
-    this.state = { round, attempt, config, exampleCount, secure: client, flatUpdate };
-    await this.send({ type: 'advertise-keys', round, attempt, exampleCount, loss, keys: client.advertiseKeys() });
-    await this.emit({ type: 'keys-advertised', round, attempt, exampleCount, loss });
+    const trained = {
+      round,
+      attempt,
+      config,
+      delta: result.update.delta,
+      loss: result.meanLoss,
+      exampleCount: this.options.dataset.length,
+    };
+    await strategy.report(trained, this.roundContext);
   }
-
-  private async step(header: ServerMessage, state: RoundState): Promise<void> {
-    const { round, attempt } = state;
-    switch (header.type) {
-      case 'share-keys': {
-        const shares = requireSecure(state).shareKeys(header.roster);
-        state.totalExamples = header.totalExamples;
-        await this.send({ type: 'encrypted-shares', round, attempt, shares });
-        await this.emit({ type: 'shares-sent', round, attempt, peers: shares.length });
-        return;
-      }
-      case 'masked-input-request': {
-        const total = state.totalExamples;
-        if (total === undefined || !(total >= state.exampleCount)) {
-          throw new TesseraError('E_FEDERATED_MESSAGE', 'a masked input was requested before a valid roster');
-        }
-        // The FedAvg weight n_u / N, so that the masked sum is already the weighted sum.
-        const weight = state.exampleCount / total;
-        const input = Float32Array.from(state.flatUpdate as Float32Array, (value) => value * weight);
-        const masked = requireSecure(state).maskInput(input, header.shares, header.maskingSet);
-        state.flatUpdate = undefined;
-        await this.send({ type: 'masked-input', round, attempt }, encodeMaskedInput(masked));
-        await this.emit({ type: 'masked-input-sent', round, attempt });
-        return;
-      }
-      case 'unmask-request': {
-        const unmasking = requireSecure(state).unmask(header.survivors);
-        await this.send({ type: 'unmask-shares', round, attempt, unmasking });
-        await this.emit({ type: 'unmasking-shares-sent', round, attempt, survivors: header.survivors.length });
-        return;
-      }
-      case 'round-complete':
-        this.clearRound();
-        this.roundsTrained += 1;
-        await this.emit({ type: 'round-complete', round, participants: header.participants });
-        return;
-      default:
-        return;
-    }
-  }
-}
-
-function requireSecure(state: RoundState): SecureAggregationClient {
-  if (state.secure === undefined) {
-    throw new TesseraError('E_FEDERATED_MESSAGE', 'a secure-aggregation message arrived in a plain round');
-  }
-  return state.secure;
 }

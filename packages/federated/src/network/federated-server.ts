@@ -3,81 +3,17 @@ import { isTesseraError, TesseraError, tf } from '@tessera/core';
 import { selectClients } from '../federated-averaging/client-selection.js';
 import { checkLocalOptions } from '../federated-averaging/local-training.js';
 import { averagedEntryNames, cloneState, disposeState, type ModelState } from '../federated-averaging/model-state.js';
-import { checkMaxUpdateNorm } from '../federated-averaging/update-clipping.js';
-import { checkFractionalBits, DEFAULT_FRACTIONAL_BITS, fixedPointRange } from '../secure-aggregation/fixed-point.js';
 import { ClientTokens } from './client-authentication.js';
 import { ClientConnections } from './client-connections.js';
+import { type FederatedServerOptions, positive } from './federated-server-options.js';
 import type { ClientMessage, RoundConfig } from './messages.js';
 import { type AcceptResponse, type CollectedResponses, ResponseCollector } from './response-collector.js';
 import { loadServerCheckpoint, type ServerRoundRecord, saveServerCheckpoint } from './server-checkpoint.js';
 import type { ServerEvent } from './server-events.js';
-import { type RoundContext, runPlainRound, runSecureRound } from './server-rounds.js';
+import { serverRoundStrategy } from './server-rounds/server-round-strategies.js';
+import type { RoundContext, ServerRoundStrategy } from './server-rounds/server-round-strategy.js';
 
-export interface SecureAggregationSettings {
-  /** Clients that may drop out after advertising keys (default 1; see SecureAggregationServer). */
-  dropoutTolerance?: number;
-  /** Fixed-point fractional bits (default 20: resolution 9.5e−7, sums within ±2048). */
-  fractionalBits?: number;
-}
-
-export interface FederatedServerOptions {
-  /** The initial global model, e.g. `model.stateDict()` (copied). A checkpoint, when present, wins. */
-  initialState: ModelState;
-  /** Every client id with its secret token (see generateClientToken). */
-  clients: Record<string, string>;
-  /** Rounds to complete in total, counting those done before a restart. */
-  rounds: number;
-  /** C: fraction of the connected clients selected per round (default 1). */
-  clientFraction?: number;
-  /** A round needs this many clients to start and this many reports to complete (default 2). */
-  minimumClients?: number;
-  /** E (default 1). */
-  localEpochs?: number;
-  /** B (default 10); Infinity for full-batch local steps. */
-  localBatchSize?: number;
-  /** FedProx's μ sent to clients (default 0). */
-  proximalStrength?: number;
-  /**
-   * L2 bound on a client's update. Plain mode: the server clips every update it receives.
-   * Secure aggregation: clients clip their own and the server clips the aggregate; defaults to
-   * half the fixed-point range (1024 with 20 fractional bits) so masked sums never wrap around.
-   */
-  maxUpdateNorm?: number;
-  /** Aggregate with Bonawitz et al.'s secure aggregation (`true` for the defaults). */
-  secureAggregation?: boolean | SecureAggregationSettings;
-  /** Where the server checkpoints after every round and resumes from after a restart. */
-  checkpointDirectory?: string;
-  /** PEM certificate and key for HTTPS/WSS. Required unless allowInsecureHttp is set. */
-  tls?: { certificate: string | Buffer; privateKey: string | Buffer };
-  /** Serve plain HTTP/WS (only behind a TLS-terminating proxy, or in tests). Default false. */
-  allowInsecureHttp?: boolean;
-  /** Default '127.0.0.1'; '0.0.0.0' to accept remote clients. */
-  host?: string;
-  /** Default 0: any free port (see the URL `listen` returns). */
-  port?: number;
-  /** Largest message a client may send (default: twice the model's float32 size plus 1 MiB). */
-  maxPayloadBytes?: number;
-  /** How long clients may take to train and report (default 600). */
-  trainingTimeoutSeconds?: number;
-  /** How long each secure-aggregation exchange may take (default 60). */
-  phaseTimeoutSeconds?: number;
-  /** Attempts per round before `run` gives up with E_FEDERATED_ROUND (default 5). */
-  maxAttemptsPerRound?: number;
-  /** Seconds between WebSocket pings that detect silently dead peers (default 20). */
-  heartbeatSeconds?: number;
-  /** Seed of client selection (default 0). */
-  seed?: number;
-  /** Metrics of the new global model after each round (stored in the round record). */
-  evaluate?: (global: ModelState, round: number) => Record<string, number> | Promise<Record<string, number>>;
-  onEvent?: (event: ServerEvent) => void;
-}
-
-function positive(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new TesseraError('E_FEDERATED_OPTIONS', `${name} must be a finite number > 0, got ${String(value)}`);
-  }
-  return value;
-}
+export type { FederatedServerOptions, SecureAggregationSettings } from './federated-server-options.js';
 
 /**
  * The federated server: HTTPS + WebSocket (the `ws` library) on Node's https server. Clients
@@ -100,8 +36,8 @@ export class FederatedServer {
   private readonly options: FederatedServerOptions;
   private readonly tokens: ClientTokens;
   private readonly connections: ClientConnections;
-  private readonly secureSettings: { dropoutTolerance: number; fractionalBits: number } | undefined;
-  private readonly maxUpdateNorm: number | undefined;
+  /** Plain or secure-aggregation rounds, fixed by the options. */
+  private readonly strategy: ServerRoundStrategy;
   private global: ModelState;
   private history: ServerRoundRecord[] = [];
   private completedRounds = 0;
@@ -138,21 +74,7 @@ export class FederatedServer {
         'initialState must be a state dict with float32 tensors, e.g. model.stateDict()',
       );
     }
-    if (options.secureAggregation) {
-      const settings = options.secureAggregation === true ? {} : options.secureAggregation;
-      const fractionalBits = checkFractionalBits(settings.fractionalBits ?? DEFAULT_FRACTIONAL_BITS);
-      this.secureSettings = { dropoutTolerance: settings.dropoutTolerance ?? 1, fractionalBits };
-      const range = fixedPointRange(fractionalBits);
-      this.maxUpdateNorm = checkMaxUpdateNorm(options.maxUpdateNorm ?? range / 2);
-      if ((this.maxUpdateNorm as number) >= range) {
-        throw new TesseraError(
-          'E_FEDERATED_OPTIONS',
-          `maxUpdateNorm ${this.maxUpdateNorm} must stay below the fixed-point range ±${range} of ${fractionalBits} fractional bits, or masked sums wrap around`,
-        );
-      }
-    } else {
-      this.maxUpdateNorm = checkMaxUpdateNorm(options.maxUpdateNorm);
-    }
+    this.strategy = serverRoundStrategy(options);
     if (options.tls === undefined && options.allowInsecureHttp !== true) {
       throw new TesseraError(
         'E_FEDERATED_TLS',
@@ -221,14 +143,10 @@ export class FederatedServer {
           round,
           attempt,
           clients: selected,
-          secureAggregation: this.secureSettings !== undefined,
+          secureAggregation: this.strategy.secureAggregation,
         });
         try {
-          const context = this.roundContext(round, attempt, selected);
-          const outcome =
-            this.secureSettings === undefined
-              ? await runPlainRound(context)
-              : await runSecureRound(context, this.secureSettings.fractionalBits);
+          const outcome = await this.strategy.run(this.roundContext(round, attempt, selected));
           disposeState(this.global);
           this.global = outcome.global;
           const record: ServerRoundRecord = {
@@ -238,7 +156,7 @@ export class FederatedServer {
             dropped: selected.filter((clientId) => !outcome.participants.includes(clientId)),
             exampleCount: outcome.exampleCount,
             trainingLoss: outcome.trainingLoss,
-            secureAggregation: this.secureSettings !== undefined,
+            secureAggregation: this.strategy.secureAggregation,
             clippedUpdates: outcome.clippedUpdates,
             seconds: (performance.now() - started) / 1000,
           };
@@ -333,9 +251,7 @@ export class FederatedServer {
       localEpochs: this.options.localEpochs ?? 1,
       localBatchSize: Number.isFinite(this.options.localBatchSize ?? 10) ? (this.options.localBatchSize ?? 10) : null,
       proximalStrength: this.options.proximalStrength ?? 0,
-      maxUpdateNorm: this.maxUpdateNorm ?? null,
-      secureAggregation:
-        this.secureSettings === undefined ? null : { fractionalBits: this.secureSettings.fractionalBits },
+      ...this.strategy.roundConfig,
     };
     return {
       round,
@@ -346,8 +262,6 @@ export class FederatedServer {
       minimumClients: this.options.minimumClients ?? 2,
       trainingTimeoutMilliseconds: this.timeouts.training,
       phaseTimeoutMilliseconds: this.timeouts.phase,
-      maxUpdateNorm: this.maxUpdateNorm,
-      dropoutTolerance: this.secureSettings?.dropoutTolerance ?? 0,
       send: (clientId, message, payload) => this.connections.send(clientId, message, payload),
       collect: <Value>(
         clients: string[],

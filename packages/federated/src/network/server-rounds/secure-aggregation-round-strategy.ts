@@ -1,129 +1,26 @@
-import { isTesseraError, TesseraError, type tf } from '@tessera/core';
-import {
-  averagedEntryNames,
-  disposeState,
-  type ModelState,
-  stateNorm,
-  unflattenState,
-} from '../federated-averaging/model-state.js';
-import { applyDelta, UpdateAggregator } from '../federated-averaging/update-aggregator.js';
-import { clipUpdate } from '../federated-averaging/update-clipping.js';
+import { isTesseraError, type tf } from '@tessera/core';
+import { averagedEntryNames, disposeState, stateNorm, unflattenState } from '../../federated-averaging/model-state.js';
+import { applyDelta } from '../../federated-averaging/update-aggregator.js';
+import { clipUpdate } from '../../federated-averaging/update-clipping.js';
 import {
   type AdvertisedKeys,
   decodeBase64Key,
   type EncryptedShare,
   type UnmaskingShares,
-} from '../secure-aggregation/protocol-messages.js';
-import { SecureAggregationServer } from '../secure-aggregation/secure-aggregation-server.js';
-import type { ClientMessage, RoundConfig, ServerMessage } from './messages.js';
-import { decodeMaskedInput, decodeState, encodeState } from './model-transport.js';
-import type { AcceptResponse, CollectedResponses } from './response-collector.js';
-import type { ServerEvent } from './server-events.js';
+} from '../../secure-aggregation/protocol-messages.js';
+import { SecureAggregationServer } from '../../secure-aggregation/secure-aggregation-server.js';
+import type { ClientMessage } from '../messages.js';
+import { decodeMaskedInput } from '../model-transport.js';
+import { reportPhase, roundFailure, sendTraining } from './round-phases.js';
+import type { RoundContext, RoundOutcome, ServerRoundStrategy } from './server-round-strategy.js';
 
-/** What one round attempt needs from the server: its clients, its model, and its transport. */
-export interface RoundContext {
-  round: number;
-  attempt: number;
-  selected: string[];
-  global: ModelState;
-  config: RoundConfig;
-  minimumClients: number;
-  trainingTimeoutMilliseconds: number;
-  phaseTimeoutMilliseconds: number;
-  maxUpdateNorm: number | undefined;
+export interface SecureAggregationRoundSettings {
+  /** Clients that may drop out after advertising keys (see SecureAggregationServer). */
   dropoutTolerance: number;
-  /** Sends a message; false when the client is no longer connected. */
-  send(clientId: string, message: ServerMessage, payload?: Uint8Array): boolean;
-  collect<Value>(
-    clients: string[],
-    type: ClientMessage['type'],
-    accept: AcceptResponse<Value>,
-    timeoutMilliseconds: number,
-  ): Promise<CollectedResponses<Value>>;
-  emit(event: ServerEvent): void;
-}
-
-/** A completed round: the new global model (owned by the caller) and who contributed. */
-export interface RoundOutcome {
-  global: ModelState;
-  participants: string[];
-  exampleCount: number;
-  trainingLoss: number;
-  clippedUpdates: number;
-}
-
-function roundFailure(context: RoundContext, detail: string): TesseraError {
-  return new TesseraError('E_FEDERATED_ROUND', `round ${context.round} attempt ${context.attempt}: ${detail}`);
-}
-
-function report(context: RoundContext, phase: string, collected: CollectedResponses<unknown>): void {
-  for (const [clientId, reason] of collected.rejected) {
-    context.emit({ type: 'update-refused', round: context.round, clientId, reason });
-  }
-  context.emit({
-    type: 'phase-complete',
-    round: context.round,
-    attempt: context.attempt,
-    phase,
-    responded: [...collected.responses.keys()].sort(),
-    missing: [...collected.missing, ...collected.rejected.keys()].sort(),
-  });
-}
-
-function sendTraining(context: RoundContext): string[] {
-  const modelBytes = encodeState(context.global, { round: String(context.round) });
-  const { round, attempt, config } = context;
-  return context.selected.filter((clientId) =>
-    context.send(clientId, { type: 'train', round, attempt, config }, modelBytes),
-  );
-}
-
-/**
- * Plain FedAvg over the network: every selected client gets the global model, trains and sends
- * its update; each update is checked, norm-clipped and folded in as it arrives. The round
- * completes with the clients that reported when at least `minimumClients` did.
- */
-export async function runPlainRound(context: RoundContext): Promise<RoundOutcome> {
-  const reached = sendTraining(context);
-  const aggregator = new UpdateAggregator(
-    context.global,
-    context.maxUpdateNorm === undefined ? {} : { maxUpdateNorm: context.maxUpdateNorm },
-  );
-  try {
-    const collected = await context.collect(
-      reached,
-      'update',
-      (_, message, payload) => {
-        const { exampleCount, loss } = message as Extract<ClientMessage, { type: 'update' }>;
-        const delta = decodeState(payload);
-        try {
-          return { ...aggregator.add({ delta, exampleCount }), exampleCount, loss };
-        } finally {
-          disposeState(delta);
-        }
-      },
-      context.trainingTimeoutMilliseconds,
-    );
-    report(context, 'update', collected);
-    const participants = [...collected.responses.keys()].sort();
-    if (participants.length < context.minimumClients) {
-      throw roundFailure(
-        context,
-        `${participants.length} clients reported, at least ${context.minimumClients} are required`,
-      );
-    }
-    const updates = [...collected.responses.values()];
-    const exampleCount = updates.reduce((total, update) => total + update.exampleCount, 0);
-    return {
-      global: aggregator.applyTo(context.global),
-      participants,
-      exampleCount,
-      trainingLoss: updates.reduce((total, update) => total + update.loss * update.exampleCount, 0) / exampleCount,
-      clippedUpdates: updates.filter((update) => update.clipped).length,
-    };
-  } finally {
-    aggregator.reset();
-  }
+  /** Fixed-point fractional bits, sent to the clients. */
+  fractionalBits: number;
+  /** L2 bound the clients clip their updates to, and the server the aggregate. */
+  maxUpdateNorm: number;
 }
 
 /**
@@ -134,7 +31,7 @@ export async function runPlainRound(context: RoundContext): Promise<RoundOutcome
  * bound — a weighted mean of vectors of norm ≤ B has norm ≤ B, so a poisoned client can move the
  * global model by at most B per round in total.
  */
-export async function runSecureRound(context: RoundContext, fractionalBits: number): Promise<RoundOutcome> {
+async function runSecureRound(context: RoundContext, settings: SecureAggregationRoundSettings): Promise<RoundOutcome> {
   const names = averagedEntryNames(context.global);
   const vectorLength = names.reduce((total, name) => total + (context.global[name] as tf.Tensor).size, 0);
   const { round, attempt } = context;
@@ -157,11 +54,11 @@ export async function runSecureRound(context: RoundContext, fractionalBits: numb
     },
     context.trainingTimeoutMilliseconds,
   );
-  report(context, 'advertise-keys', advertised);
+  reportPhase(context, 'advertise-keys', advertised);
   const secure = new SecureAggregationServer({
     vectorLength,
-    dropoutTolerance: context.dropoutTolerance,
-    fractionalBits,
+    dropoutTolerance: settings.dropoutTolerance,
+    fractionalBits: settings.fractionalBits,
   });
   const requireCount = (count: number, what: string) => {
     if (count < Math.max(context.minimumClients, 2)) {
@@ -188,7 +85,7 @@ export async function runSecureRound(context: RoundContext, fractionalBits: numb
       (_, message) => (message as Extract<ClientMessage, { type: 'encrypted-shares' }>).shares,
       context.phaseTimeoutMilliseconds,
     );
-    report(context, 'encrypted-shares', shared);
+    reportPhase(context, 'encrypted-shares', shared);
     const { maskingSet, sharesByRecipient } = secure.routeShares(shared.responses as Map<string, EncryptedShare[]>);
 
     const reachedForMasking = maskingSet.filter((clientId) =>
@@ -206,7 +103,7 @@ export async function runSecureRound(context: RoundContext, fractionalBits: numb
       (_, __, payload) => decodeMaskedInput(payload, vectorLength),
       context.phaseTimeoutMilliseconds,
     );
-    report(context, 'masked-input', masked);
+    reportPhase(context, 'masked-input', masked);
     const survivors = secure.collectMaskedInputs(masked.responses);
     requireCount(survivors.length, 'sent masked inputs');
 
@@ -223,7 +120,7 @@ export async function runSecureRound(context: RoundContext, fractionalBits: numb
         }) as UnmaskingShares,
       context.phaseTimeoutMilliseconds,
     );
-    report(context, 'unmask-shares', unmasking);
+    reportPhase(context, 'unmask-shares', unmasking);
     const { sum } = secure.unmask(unmasking.responses);
 
     const counts = survivors.map((clientId) => advertised.responses.get(clientId)?.exampleCount as number);
@@ -232,8 +129,7 @@ export async function runSecureRound(context: RoundContext, fractionalBits: numb
     const average = Float32Array.from(sum, (value) => value / weightSum);
     const delta = unflattenState(average, context.global);
     const norm = stateNorm(delta);
-    const bounded =
-      context.maxUpdateNorm === undefined ? { delta, clipped: false } : clipUpdate(delta, context.maxUpdateNorm, norm);
+    const bounded = clipUpdate(delta, settings.maxUpdateNorm, norm);
     const global = applyDelta(context.global, bounded.delta);
     if (bounded.delta !== delta) disposeState(bounded.delta);
     disposeState(delta);
@@ -258,4 +154,16 @@ export async function runSecureRound(context: RoundContext, fractionalBits: numb
     }
     throw error;
   }
+}
+
+/** The server side of secure-aggregation rounds: it learns only the weighted sum of the updates. */
+export function secureAggregationServerRoundStrategy(settings: SecureAggregationRoundSettings): ServerRoundStrategy {
+  return {
+    secureAggregation: true,
+    roundConfig: {
+      maxUpdateNorm: settings.maxUpdateNorm,
+      secureAggregation: { fractionalBits: settings.fractionalBits },
+    },
+    run: (context) => runSecureRound(context, settings),
+  };
 }
