@@ -65,6 +65,7 @@ export class InferenceQueue {
         new TesseraError(
           'E_SERVER_BUSY',
           `the server is at capacity (${this.running} running, ${this.waiters.length} queued); retry shortly`,
+          { category: 'busy' },
         ),
       );
     }
@@ -79,6 +80,7 @@ export class InferenceQueue {
             new TesseraError(
               'E_SERVER_QUEUE_TIMEOUT',
               `the request waited ${this.queueTimeoutMs} ms for a free slot; the server is overloaded, retry later`,
+              { category: 'unavailable' },
             ),
           );
         }, this.queueTimeoutMs),

@@ -1,4 +1,4 @@
-import { isTesseraError } from '@tessera/core';
+import { type ErrorCategory, isTesseraError } from '@tessera/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The JSON body of every error answer: a stable code and a message that says what to fix. */
@@ -6,10 +6,18 @@ export interface ErrorBody {
   error: { code: string; message: string };
 }
 
-/** The codes a client caused (bad input): answered 400, never 500. */
-const CLIENT_ERROR_CODES = /^E_(TOKENIZER|GENERATION|REQUEST|IMAGE)_/;
-/** The codes meaning "no such thing here": answered 404. */
-const NOT_FOUND_CODES = new Set(['E_SERVER_MODEL_KIND', 'E_RECSYS_UNKNOWN_ID']);
+/**
+ * A TesseraError's category says whose move it is, so it decides the status: the caller's input
+ * (400), a thing that does not exist (404), too many requests (429, retry after a second), a
+ * resource not there for now (503, retry after a few), or a failure of ours (500, logged).
+ */
+const STATUS_BY_CATEGORY: Record<ErrorCategory, { status: number; retryAfterSeconds?: number }> = {
+  input: { status: 400 },
+  'not-found': { status: 404 },
+  busy: { status: 429, retryAfterSeconds: 1 },
+  unavailable: { status: 503, retryAfterSeconds: 5 },
+  internal: { status: 500 },
+};
 
 interface ValidationEntry {
   instancePath?: string;
@@ -52,20 +60,12 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     status = 415;
     code = 'E_REQUEST_CONTENT_TYPE';
     message = `content-type ${JSON.stringify(request.headers['content-type'] ?? '')} is not supported; send application/json`;
-  } else if (isTesseraError(error, 'E_SERVER_BUSY')) {
-    status = 429;
+  } else if (isTesseraError(error) && error.category !== 'internal') {
+    const answer = STATUS_BY_CATEGORY[error.category] ?? STATUS_BY_CATEGORY.input;
+    status = answer.status;
     code = error.code;
     message = error.message;
-    reply.header('retry-after', '1');
-  } else if (isTesseraError(error, 'E_SERVER_QUEUE_TIMEOUT')) {
-    status = 503;
-    code = error.code;
-    message = error.message;
-    reply.header('retry-after', '5');
-  } else if (isTesseraError(error) && (CLIENT_ERROR_CODES.test(error.code) || NOT_FOUND_CODES.has(error.code))) {
-    status = NOT_FOUND_CODES.has(error.code) ? 404 : 400;
-    code = error.code;
-    message = error.message;
+    if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
   } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     status = error.statusCode;
     code = 'E_REQUEST';

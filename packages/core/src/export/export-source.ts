@@ -24,6 +24,7 @@ export function urlExportSource(base: string | URL, init?: RequestInit): ExportS
         response = await fetch(url, init);
       } catch (error) {
         throw new TesseraError('E_EXPORT_FETCH', `cannot fetch ${url.href}: ${(error as Error).message}`, {
+          category: 'unavailable',
           cause: error,
         });
       }
@@ -31,6 +32,7 @@ export function urlExportSource(base: string | URL, init?: RequestInit): ExportS
         throw new TesseraError(
           'E_EXPORT_FETCH',
           `fetching ${url.href} answered HTTP ${response.status} ${response.statusText}; check the export's base URL and that every file was uploaded`,
+          { category: 'unavailable' },
         );
       }
       return new Uint8Array(await response.arrayBuffer());

@@ -1,17 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { GradientTransform } from '@tessera/spec';
 import { TesseraError } from '../errors.js';
 import { fusedClipByGlobalNorm, fusedClipByGlobalNormAvailable } from '../fused/clip-by-global-norm.js';
 import type { NamedGradients, NamedParameters } from './optimizer.js';
 
-/**
- * A step between gradients and the optimizer: clipping, accumulation, DP-SGD's clipping and
- * noise. Transforms run in order inside the caller's tf.tidy and return new gradients (they
- * must not dispose their input).
- */
-export interface GradientTransform {
-  readonly name: string;
-  apply(gradients: NamedGradients, context: { step: number }): NamedGradients;
-}
+/** A step between gradients and the optimizer (clipping, accumulation, DP-SGD): @tessera/spec's contract. */
+export type { GradientTransform } from '@tessera/spec';
 
 /**
  * The loss and its gradients with respect to `parameters`, keyed by their dotted names. Only

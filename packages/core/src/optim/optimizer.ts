@@ -4,8 +4,10 @@ import { TesseraError } from '../errors.js';
 /** Parameters by dotted name, as `Module.trainableParameters()` returns them. */
 export type NamedParameters = Array<[string, tf.Variable]>;
 
-/** Gradients by the same dotted names. */
-export type NamedGradients = Record<string, tf.Tensor>;
+/** Gradients keyed by their parameters' dotted names (@tessera/spec's `NamedGradients`). */
+import type { NamedGradients } from '@tessera/spec';
+
+export type { NamedGradients };
 
 /** A set of parameters sharing hyperparameters (e.g. no weight decay for biases and norms). */
 export interface ParameterGroup<Hyperparameters> {

@@ -142,7 +142,9 @@ export class FederatedClient<Example, Batch> {
         );
       } else if (code === 1008 || code === 4000) {
         this.fail(
-          new TesseraError('E_FEDERATED_CONNECT', `the server closed the connection: ${reason} (code ${code})`),
+          new TesseraError('E_FEDERATED_CONNECT', `the server closed the connection: ${reason} (code ${code})`, {
+            category: 'unavailable',
+          }),
         );
       } else {
         this.retry(opened ? 1 : failures + 1, reason || `connection closed (code ${code})`);
@@ -158,6 +160,7 @@ export class FederatedClient<Example, Batch> {
         new TesseraError(
           'E_FEDERATED_CONNECT',
           `could not reach ${this.options.url} after ${limit} attempts: ${reason}`,
+          { category: 'unavailable' },
         ),
       );
       return;

@@ -61,6 +61,7 @@ export class IdMapping {
       throw new TesseraError(
         'E_RECSYS_UNKNOWN_ID',
         `${what} '${id}' is not in the training data (${this.size} known, e.g. ${this.idByIndex.slice(0, 3).join(', ')})`,
+        { category: 'not-found' },
       );
     }
     return index;

@@ -101,6 +101,7 @@ async function readMovieLensFile(directory: string, name: string): Promise<strin
     throw new TesseraError(
       'E_RECSYS_DATA_NOT_FOUND',
       `'${directory}' is not a directory; pass the unpacked ml-100k folder (from https://grouplens.org/datasets/movielens/100k/)`,
+      { category: 'not-found' },
     );
   }
   try {
@@ -109,7 +110,7 @@ async function readMovieLensFile(directory: string, name: string): Promise<strin
     throw new TesseraError(
       'E_RECSYS_DATA_NOT_FOUND',
       `cannot read ${name} in '${directory}' (${(error as Error).message}); is this the unpacked ml-100k folder?`,
-      { cause: error },
+      { category: 'not-found', cause: error },
     );
   }
 }

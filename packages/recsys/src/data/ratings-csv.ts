@@ -67,6 +67,7 @@ export async function readRatingsCsv(path: string): Promise<Ratings> {
       'E_RECSYS_DATA_NOT_FOUND',
       `cannot read ratings CSV '${path}': ${(error as Error).message}`,
       {
+        category: 'not-found',
         cause: error,
       },
     );

