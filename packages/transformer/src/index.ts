@@ -3,10 +3,8 @@
  * browser entry) plus what reads or writes files.
  */
 
-export type { TransformerExportOptions } from './export/export-transformer.js';
-export { exportBertClassifier, exportGpt, transformerQuantizationRule } from './export/export-transformer.js';
-export type { BertLoadOptions } from './hugging-face/bert-pretrained.js';
-export { loadBertTokenizer, saveBertTokenizer } from './hugging-face/bert-tokenizer-files.js';
+export type { TransformerExportOptions } from './export/transformer-export-options.js';
+export { transformerQuantizationRule } from './export/transformer-export-options.js';
 export type {
   LoadPretrainedOptions,
   PretrainedBert,
@@ -15,5 +13,14 @@ export type {
   SupportedModelType,
 } from './hugging-face/pretrained.js';
 export { loadPretrained, savePretrained, supportedModelTypes } from './hugging-face/pretrained.js';
+export type { BertLoadOptions } from './models/bert/bert-pretrained.js';
+export { loadBertTokenizer, saveBertTokenizer } from './models/bert/bert-tokenizer-files.js';
+export { exportBertClassifier } from './models/bert/export-bert-classifier.js';
+export { exportGpt } from './models/gpt/export-gpt.js';
 export * from './portable.js';
 export { readWordPieceVocabulary } from './tokenizers/wordpiece-vocabulary.js';
+
+// Each architecture registers its Hugging Face model_type with loadPretrained / savePretrained, in
+// this order (the order `supportedModelTypes` lists them in).
+import './models/gpt/gpt2-pretrained.js';
+import './models/bert/bert-pretrained.js';

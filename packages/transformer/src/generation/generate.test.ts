@@ -1,7 +1,7 @@
 import { createRandomGenerator, initBackend, tf } from '@tessera/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GPT } from '../gpt/gpt.js';
-import { gptConfig } from '../gpt/gpt-config.js';
+import { GPT } from '../models/gpt/gpt.js';
+import { gptConfig } from '../models/gpt/gpt-config.js';
 import { generate } from './generate.js';
 import { sampleToken } from './sampling.js';
 

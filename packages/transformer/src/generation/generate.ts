@@ -1,6 +1,6 @@
 import { createRandomGenerator, type RandomGenerator, TesseraError, tf } from '@tessera/core';
 import type { KeyValueCache } from '../attention/multi-head-attention.js';
-import type { GPT } from '../gpt/gpt.js';
+import type { GPT } from '../models/gpt/gpt.js';
 import { type SamplingOptions, sampleToken, validateSampling } from './sampling.js';
 import { yieldToEventLoop } from './yield-to-event-loop.js';
 

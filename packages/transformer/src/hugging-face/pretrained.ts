@@ -1,99 +1,39 @@
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadSafetensors, saveSafetensors, TesseraError, tf, writeTextFileAtomically } from '@tessera/core';
-import { GPT } from '../gpt/gpt.js';
-import { BertTokenizer } from '../tokenizers/bert-tokenizer.js';
-import { ByteLevelBPETokenizer } from '../tokenizers/byte-level-bpe-tokenizer.js';
-import type { AnyBertModel, BertArchitecture } from './bert.js';
+import { TesseraError } from '@tessera/core';
+import type { AnyBertModel, BertArchitecture } from '../models/bert/bert-hugging-face-config.js';
+import type { BertLoadOptions, PretrainedBert } from '../models/bert/bert-pretrained.js';
+import type { BertTokenizer } from '../models/bert/bert-tokenizer.js';
+import type { GPT } from '../models/gpt/gpt.js';
+import type { PretrainedGPT2 } from '../models/gpt/gpt2-pretrained.js';
+import type { ByteLevelBPETokenizer } from '../tokenizers/byte-level-bpe-tokenizer.js';
 import {
-  type BertLoadOptions,
-  loadBertPretrained,
-  type PretrainedBert,
-  saveBertPretrained,
-} from './bert-pretrained.js';
-import {
-  type GPT2HuggingFaceConfig,
-  gpt2StateToTessera,
-  gptConfigFromHuggingFace,
-  gptConfigToHuggingFace,
-  tesseraStateToGpt2,
-} from './gpt2.js';
+  findHuggingFaceArchitecture,
+  huggingFaceArchitectureOfModel,
+  registeredModelTypes,
+} from './hugging-face-architectures.js';
 
-export const supportedModelTypes = ['gpt2', 'bert'] as const;
-export type SupportedModelType = (typeof supportedModelTypes)[number];
+/**
+ * What each Hugging Face model_type loads as. The loading and saving themselves live beside each
+ * model (`models/gpt/gpt2-pretrained.ts`, `models/bert/bert-pretrained.ts`), registered by model_type.
+ */
+interface PretrainedModelTypes {
+  gpt2: PretrainedGPT2;
+  bert: PretrainedBert;
+}
+
+export type SupportedModelType = keyof PretrainedModelTypes;
+/** The model types `loadPretrained` reads, in registration order (the architectures register when the package loads). */
+export const supportedModelTypes: readonly SupportedModelType[] = registeredModelTypes as SupportedModelType[];
 
 export interface LoadPretrainedOptions extends BertLoadOptions {
   /** Fail unless config.json's model_type is this one (and, in TypeScript, narrow the result to it). */
   modelType?: SupportedModelType;
 }
 
-/** A GPT-2 loaded from a Hugging Face directory. */
-export interface PretrainedGPT2 {
-  modelType: 'gpt2';
-  architecture: 'GPT2LMHeadModel';
-  model: GPT;
-  /** The directory's config.json as read, kept so an export writes it back unchanged. */
-  huggingFaceConfig: Record<string, unknown>;
-  /** The directory's tokenizer, when it has `tokenizer.json` or `vocab.json` + `merges.txt`. */
-  tokenizer: ByteLevelBPETokenizer | undefined;
-  /** Always empty for GPT-2, whose checkpoints must match exactly. */
-  unusedWeights: string[];
-  newlyInitializedWeights: string[];
-}
-
-export type { PretrainedBert };
+export type { PretrainedBert, PretrainedGPT2 };
 /** What `loadPretrained` returns; `modelType` (and, for BERT, `architecture`) tells which model `model` is. */
-export type PretrainedModel = PretrainedGPT2 | PretrainedBert;
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
-/** tokenizer.json if present (it is the complete description), else vocab.json + merges.txt. */
-async function loadGpt2Tokenizer(directory: string): Promise<ByteLevelBPETokenizer | undefined> {
-  if (await exists(join(directory, 'tokenizer.json')))
-    return ByteLevelBPETokenizer.fromTokenizerJson(join(directory, 'tokenizer.json'));
-  if ((await exists(join(directory, 'vocab.json'))) && (await exists(join(directory, 'merges.txt')))) {
-    return ByteLevelBPETokenizer.fromFiles(join(directory, 'vocab.json'), join(directory, 'merges.txt'));
-  }
-  return undefined;
-}
-
-async function loadGpt2Pretrained(
-  directory: string,
-  huggingFaceConfig: Record<string, unknown>,
-  options: LoadPretrainedOptions,
-): Promise<PretrainedGPT2> {
-  if (options.architecture !== undefined) {
-    throw new TesseraError(
-      'E_HF_OPTION',
-      `architecture '${options.architecture}' is a BERT head; a gpt2 directory loads as GPT2LMHeadModel`,
-    );
-  }
-  const config = gptConfigFromHuggingFace(huggingFaceConfig as GPT2HuggingFaceConfig);
-  const { tensors } = await loadSafetensors(join(directory, 'model.safetensors'));
-  const model = new GPT(config);
-  try {
-    model.loadStateDict(gpt2StateToTessera(tensors));
-    model.eval(); // as transformers' from_pretrained: dropout off until training turns it on
-    return {
-      modelType: 'gpt2',
-      architecture: 'GPT2LMHeadModel',
-      model,
-      huggingFaceConfig,
-      tokenizer: await loadGpt2Tokenizer(directory),
-      unusedWeights: [],
-      newlyInitializedWeights: [],
-    };
-  } catch (error) {
-    model.dispose();
-    throw error;
-  } finally {
-    tf.dispose(Object.values(tensors));
-  }
-}
+export type PretrainedModel = PretrainedModelTypes[SupportedModelType];
 
 /**
  * Loads a Hugging Face model directory (`config.json` + `model.safetensors`, and the tokenizer
@@ -116,14 +56,10 @@ export function loadPretrained<Architecture extends BertArchitecture>(
   directory: string,
   options: LoadPretrainedOptions & { modelType: 'bert'; architecture: Architecture },
 ): Promise<Extract<PretrainedBert, { architecture: Architecture }>>;
-export function loadPretrained(
+export function loadPretrained<ModelType extends SupportedModelType>(
   directory: string,
-  options: LoadPretrainedOptions & { modelType: 'bert' },
-): Promise<PretrainedBert>;
-export function loadPretrained(
-  directory: string,
-  options: LoadPretrainedOptions & { modelType: 'gpt2' },
-): Promise<PretrainedGPT2>;
+  options: LoadPretrainedOptions & { modelType: ModelType },
+): Promise<PretrainedModelTypes[ModelType]>;
 export function loadPretrained(directory: string, options?: LoadPretrainedOptions): Promise<PretrainedModel>;
 export async function loadPretrained(directory: string, options: LoadPretrainedOptions = {}): Promise<PretrainedModel> {
   let huggingFaceConfig: Record<string, unknown>;
@@ -137,7 +73,8 @@ export async function loadPretrained(directory: string, options: LoadPretrainedO
     );
   }
   const modelType = huggingFaceConfig.model_type;
-  if (!supportedModelTypes.includes(modelType as SupportedModelType)) {
+  const architecture = findHuggingFaceArchitecture(modelType);
+  if (architecture === undefined) {
     throw new TesseraError(
       'E_HF_MODEL_TYPE',
       `model_type ${JSON.stringify(modelType)} is not supported; supported model types: ${supportedModelTypes.join(', ')}`,
@@ -149,8 +86,7 @@ export async function loadPretrained(directory: string, options: LoadPretrainedO
       `${join(directory, 'config.json')} has model_type ${JSON.stringify(modelType)}, but modelType '${options.modelType}' was asked for`,
     );
   }
-  if (modelType === 'bert') return loadBertPretrained(directory, huggingFaceConfig, options);
-  return loadGpt2Pretrained(directory, huggingFaceConfig, options);
+  return architecture.load(directory, huggingFaceConfig, options);
 }
 
 /**
@@ -167,7 +103,14 @@ export async function savePretrained(
   directory: string,
   options: { huggingFaceConfig?: Record<string, unknown>; tokenizer?: ByteLevelBPETokenizer | BertTokenizer } = {},
 ): Promise<void> {
-  const modelType: SupportedModelType = model instanceof GPT ? 'gpt2' : 'bert';
+  const architecture = huggingFaceArchitectureOfModel(model);
+  if (architecture === undefined) {
+    throw new TesseraError(
+      'E_HF_MODEL_TYPE',
+      `savePretrained writes the models of ${supportedModelTypes.join(', ')}; got a ${(model as object).constructor.name}`,
+    );
+  }
+  const modelType = architecture.modelType;
   const configType = options.huggingFaceConfig?.model_type;
   if (configType !== undefined && configType !== modelType) {
     throw new TesseraError(
@@ -175,7 +118,7 @@ export async function savePretrained(
       `huggingFaceConfig has model_type ${JSON.stringify(configType)}, but the model is a ${modelType}`,
     );
   }
-  const tokenizerClass = modelType === 'gpt2' ? ByteLevelBPETokenizer : BertTokenizer;
+  const tokenizerClass = architecture.tokenizerClass;
   if (options.tokenizer !== undefined && !(options.tokenizer instanceof tokenizerClass)) {
     throw new TesseraError(
       'E_HF_TOKENIZER',
@@ -183,20 +126,8 @@ export async function savePretrained(
     );
   }
   await mkdir(directory, { recursive: true });
-  if (!(model instanceof GPT)) {
-    const tokenizer = options.tokenizer as BertTokenizer | undefined;
-    return saveBertPretrained(model, directory, {
-      ...(options.huggingFaceConfig === undefined ? {} : { huggingFaceConfig: options.huggingFaceConfig }),
-      ...(tokenizer === undefined ? {} : { tokenizer }),
-    });
-  }
-  const config = gptConfigToHuggingFace(
-    model.config,
-    options.huggingFaceConfig as Partial<GPT2HuggingFaceConfig> | undefined,
-  );
-  await saveSafetensors(join(directory, 'model.safetensors'), tesseraStateToGpt2(model.stateDict()), {
-    metadata: { format: 'pt' },
+  return architecture.save(model, directory, {
+    ...(options.huggingFaceConfig === undefined ? {} : { huggingFaceConfig: options.huggingFaceConfig }),
+    ...(options.tokenizer === undefined ? {} : { tokenizer: options.tokenizer }),
   });
-  await writeTextFileAtomically(join(directory, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  if (options.tokenizer !== undefined) await (options.tokenizer as ByteLevelBPETokenizer).save(directory);
 }

@@ -10,8 +10,8 @@ import {
 } from '@tessera/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MultiHeadSelfAttention } from '../attention/multi-head-attention.js';
-import { GPT } from '../gpt/gpt.js';
-import { gptConfig } from '../gpt/gpt-config.js';
+import { GPT } from '../models/gpt/gpt.js';
+import { gptConfig } from '../models/gpt/gpt-config.js';
 import { applyLoRA, loraModules, mergeLoRA, unloadLoRA, unmergeLoRA } from './apply-lora.js';
 import { LoRALinear } from './lora-linear.js';
 import { loadLoRAStateDict, loraStateDict } from './lora-state-dict.js';

@@ -1,5 +1,5 @@
 import { TesseraError } from '@tessera/core';
-import { splitOnWhitespace } from './bert-basic-tokenizer.js';
+import { splitOnWhitespace } from './split-on-whitespace.js';
 
 /** Options of {@link WordPieceTokenizer}; the defaults are BERT's. */
 export interface WordPieceTokenizerOptions {

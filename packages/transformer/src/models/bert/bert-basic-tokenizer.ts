@@ -6,12 +6,7 @@
  * character outside the Basic Multilingual Plane is one character, as it is in Python.
  */
 
-// Python's `str.split()` separators (`str.isspace()`): what BERT's `whitespace_tokenize` splits on.
-// Spelled out rather than `\s`, which differs (it has U+FEFF, lacks U+001C–U+001F and U+0085).
-const pythonWhitespace = new Set([
-  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
-  0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
-]);
+import { splitOnWhitespace } from '../../tokenizers/split-on-whitespace.js';
 
 // The code-point blocks of BERT's `_is_chinese_char`: CJK Unified Ideographs and their extensions
 // and compatibility blocks. Hangul, Hiragana and Katakana are deliberately absent, as in BERT.
@@ -65,22 +60,6 @@ export function isPunctuationCharacter(character: string): boolean {
 export function isCjkCharacter(character: string): boolean {
   const codePoint = codePointOf(character);
   return cjkRanges.some(([first, last]) => codePoint >= first && codePoint <= last);
-}
-
-/** BERT's `whitespace_tokenize`: split on Python's whitespace, dropping empty pieces. */
-export function splitOnWhitespace(text: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  for (const character of text) {
-    if (pythonWhitespace.has(codePointOf(character))) {
-      if (word !== '') words.push(word);
-      word = '';
-    } else {
-      word += character;
-    }
-  }
-  if (word !== '') words.push(word);
-  return words;
 }
 
 /** Options of {@link BertBasicTokenizer}; the defaults are those of `bert-base-uncased`. */

@@ -1,6 +1,6 @@
 import { TesseraError } from '@tessera/core';
-import { type Bert, BertForMaskedLanguageModeling, BertForSequenceClassification } from '../bert/bert.js';
-import type { BertConfig } from '../bert/bert-config.js';
+import { type Bert, BertForMaskedLanguageModeling, BertForSequenceClassification } from './bert.js';
+import type { BertConfig } from './bert-config.js';
 
 /** Hugging Face's BertConfig fields that matter here (config.json of a model_type 'bert'). */
 export interface BertHuggingFaceConfig {

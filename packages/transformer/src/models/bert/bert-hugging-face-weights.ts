@@ -1,5 +1,5 @@
 import { TesseraError, tf } from '@tessera/core';
-import type { AnyBertModel, BertArchitecture } from './bert.js';
+import type { AnyBertModel, BertArchitecture } from './bert-hugging-face-config.js';
 
 /**
  * How a Hugging Face tensor becomes a Tessera one. torch's Linear stores weights [out, in] and

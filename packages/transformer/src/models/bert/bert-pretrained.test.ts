@@ -11,11 +11,12 @@ import {
   tf,
 } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bert, BertInputs } from '../bert/bert.js';
-import { loadPretrained, savePretrained } from './pretrained.js';
+// The package entry, which registers every Hugging Face architecture (in its order).
+import { loadPretrained, savePretrained } from '../../index.js';
+import type { Bert, BertInputs } from './bert.js';
 
-/** Written by ../fixtures/tiny-bert/generate.py: a PyTorch re-implementation of transformers' BERT. */
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/tiny-bert');
+/** Written by fixtures/tiny-bert/generate.py: a PyTorch re-implementation of transformers' BERT. */
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/tiny-bert');
 const maskedLanguageModel = join(fixtures, 'masked-lm');
 const sequenceClassifier = join(fixtures, 'sequence-classification');
 

@@ -7,9 +7,12 @@ import {
   tf,
   writeTextFileAtomically,
 } from '@tessera/core';
-import { Bert, BertForMaskedLanguageModeling, BertForSequenceClassification } from '../bert/bert.js';
-import type { BertConfig } from '../bert/bert-config.js';
-import type { BertTokenizer } from '../tokenizers/bert-tokenizer.js';
+import {
+  type HuggingFaceArchitecture,
+  registerHuggingFaceArchitecture,
+} from '../../hugging-face/hugging-face-architectures.js';
+import { Bert, BertForMaskedLanguageModeling, BertForSequenceClassification } from './bert.js';
+import type { BertConfig } from './bert-config.js';
 import {
   type AnyBertModel,
   type BertArchitecture,
@@ -20,9 +23,10 @@ import {
   bertConfigToHuggingFace,
   bertLabelCount,
   chooseBertArchitecture,
-} from './bert.js';
+} from './bert-hugging-face-config.js';
+import { bertStateToTessera, tesseraStateToBert } from './bert-hugging-face-weights.js';
+import { BertTokenizer } from './bert-tokenizer.js';
 import { loadBertTokenizer, saveBertTokenizer } from './bert-tokenizer-files.js';
-import { bertStateToTessera, tesseraStateToBert } from './bert-weights.js';
 
 /** A BERT loaded from a Hugging Face directory; `architecture` tells which Tessera model `model` is. */
 export type PretrainedBert = {
@@ -122,3 +126,20 @@ export async function saveBertPretrained(
   await writeTextFileAtomically(join(directory, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   if (options.tokenizer !== undefined) await saveBertTokenizer(options.tokenizer, directory);
 }
+
+/**
+ * `model_type: bert` ↔ `Bert`, `BertForMaskedLanguageModeling` or `BertForSequenceClassification`
+ * (config.json's `architectures` picks the head), with the WordPiece `BertTokenizer`.
+ */
+export const bertHuggingFaceArchitecture: HuggingFaceArchitecture<AnyBertModel, BertTokenizer> = {
+  modelType: 'bert',
+  isModel: (model): model is AnyBertModel =>
+    model instanceof Bert ||
+    model instanceof BertForMaskedLanguageModeling ||
+    model instanceof BertForSequenceClassification,
+  tokenizerClass: BertTokenizer,
+  load: loadBertPretrained,
+  save: saveBertPretrained,
+};
+
+registerHuggingFaceArchitecture(bertHuggingFaceArchitecture);

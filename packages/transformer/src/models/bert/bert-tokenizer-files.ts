@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TesseraError, writeTextFileAtomically } from '@tessera/core';
-import { type BertSpecialTokens, BertTokenizer, type BertTokenizerOptions } from '../tokenizers/bert-tokenizer.js';
+import { type BertSpecialTokens, BertTokenizer, type BertTokenizerOptions } from './bert-tokenizer.js';
 
 /** tokenizer_config.json's fields for transformers' BertTokenizer. */
 interface BertTokenizerConfig {

@@ -1,4 +1,6 @@
 import { TesseraError } from '@tessera/core';
+import { WordPieceTokenizer } from '../../tokenizers/wordpiece-tokenizer.js';
+import { parseWordPieceVocabulary, readWordPieceVocabulary } from '../../tokenizers/wordpiece-vocabulary.js';
 import { BertBasicTokenizer, type BertBasicTokenizerOptions } from './bert-basic-tokenizer.js';
 import {
   assembleEncoding,
@@ -10,8 +12,6 @@ import {
   resolveLengthSettings,
   type SegmentMarkers,
 } from './bert-encoding.js';
-import { WordPieceTokenizer } from './wordpiece-tokenizer.js';
-import { parseWordPieceVocabulary, readWordPieceVocabulary } from './wordpiece-vocabulary.js';
 
 /** The special tokens of a BERT vocabulary, by role. */
 export interface BertSpecialTokens {

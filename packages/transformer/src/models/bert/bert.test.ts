@@ -3,7 +3,8 @@ import { loadPretrainedWeights, Trainer } from '@tessera/trainers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bert, BertForMaskedLanguageModeling, BertForSequenceClassification } from './bert.js';
 import { bertConfig } from './bert-config.js';
-import { maskedLanguageModelingTask, maskTokens, sequenceClassificationTask } from './masked-language-modeling.js';
+import { maskedLanguageModelingTask, maskTokens } from './masked-language-modeling.js';
+import { sequenceClassificationTask } from './sequence-classification.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });

@@ -13,7 +13,7 @@ import {
   tf,
   zeros,
 } from '@tessera/core';
-import { MultiHeadSelfAttention } from '../attention/multi-head-attention.js';
+import { MultiHeadSelfAttention } from '../../attention/multi-head-attention.js';
 import type { BertConfig } from './bert-config.js';
 
 export interface BertInputs {

@@ -1,5 +1,4 @@
 import {
-  createAccuracyMetric,
   createPerplexityMetric,
   createRandomGenerator,
   crossEntropy,
@@ -8,7 +7,8 @@ import {
   TesseraError,
   tf,
 } from '@tessera/core';
-import type { BertForMaskedLanguageModeling, BertForSequenceClassification, BertInputs } from './bert.js';
+import type { BertForMaskedLanguageModeling } from './bert.js';
+import { bertInputs } from './bert-batch-inputs.js';
 
 export interface MaskingOptions {
   maskTokenId: number;
@@ -47,14 +47,6 @@ export function maskTokens(
   return { inputIds: masked, labels };
 }
 
-/** The optional model inputs a batch carries. */
-function bertInputs(batch: { tokenTypeIds?: tf.Tensor; attentionMask?: tf.Tensor }): BertInputs {
-  return {
-    ...(batch.tokenTypeIds === undefined ? {} : { tokenTypeIds: batch.tokenTypeIds }),
-    ...(batch.attentionMask === undefined ? {} : { attentionMask: batch.attentionMask }),
-  };
-}
-
 export interface MaskedLanguageModelingBatch {
   inputIds: tf.Tensor; // [batch, time] int32, already masked
   labels: tf.Tensor; // [batch, time] int32, −100 where not selected
@@ -76,31 +68,5 @@ export function maskedLanguageModelingTask(): Task<MaskedLanguageModelingBatch, 
     },
     createMetrics: () => [createPerplexityMetric({ ignoreIndex: -100 })],
     predict: (model, batch) => model.forward(batch.inputIds, bertInputs(batch)), // [batch, time, vocabulary]
-  };
-}
-
-export interface SequenceClassificationBatch {
-  inputIds: tf.Tensor;
-  labels: tf.Tensor; // [batch] int32
-  tokenTypeIds?: tf.Tensor;
-  attentionMask?: tf.Tensor;
-}
-
-/** Sentence (pair) classification from BERT's pooled [CLS]: cross-entropy, accuracy. */
-export function sequenceClassificationTask(): Task<SequenceClassificationBatch, BertForSequenceClassification> {
-  return {
-    name: 'sequence-classification',
-    forward(model, batch) {
-      const logits = model.forward(batch.inputIds, bertInputs(batch));
-      const labels = tf.cast(batch.labels, 'int32');
-      return {
-        loss: crossEntropy(logits, labels) as tf.Scalar,
-        predictions: logits,
-        targets: labels,
-        itemCount: labels.shape[0] as number,
-      };
-    },
-    createMetrics: () => [createAccuracyMetric()],
-    predict: (model, batch) => model.forward(batch.inputIds, bertInputs(batch)), // [batch, labels]
   };
 }

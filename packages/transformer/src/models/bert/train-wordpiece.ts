@@ -1,7 +1,7 @@
 import { TesseraError } from '@tessera/core';
+import { learnMerges } from '../../tokenizers/learn-merges.js';
 import { BertBasicTokenizer } from './bert-basic-tokenizer.js';
 import { BertTokenizer, type BertTokenizerOptions, defaultBertSpecialTokens } from './bert-tokenizer.js';
-import { learnMerges } from './learn-merges.js';
 
 export interface TrainWordPieceOptions extends Omit<BertTokenizerOptions, 'specialTokens'> {
   /** Final vocabulary size: special tokens + alphabet (with its `##` forms) + merges. */

@@ -1,7 +1,7 @@
 import { AdamW, createDataLoader, createRandomGenerator, initBackend } from '@tessera/core';
 import { Trainer } from '@tessera/trainers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CharacterTokenizer } from '../tokenizers/character-tokenizer.js';
+import { CharacterTokenizer } from '../../tokenizers/character-tokenizer.js';
 import { causalLanguageModelingTask, languageModelingDataset } from './causal-language-modeling.js';
 import { GPT } from './gpt.js';
 import { gptConfig } from './gpt-config.js';

@@ -5,18 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdamW, computeGradients, createRandomGenerator, crossEntropy, initBackend, tf } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BertForSequenceClassification } from '../bert/bert.js';
-import { bertConfig } from '../bert/bert-config.js';
-import { generate } from '../generation/generate.js';
-import { GPT } from '../gpt/gpt.js';
-import { gptConfig } from '../gpt/gpt-config.js';
-import { huggingFaceVocabulary } from '../tokenizers/bert-test-vocabularies.js';
-import { BertTokenizer } from '../tokenizers/bert-tokenizer.js';
-import { ByteLevelBPETokenizer } from '../tokenizers/byte-level-bpe-tokenizer.js';
-import { CharacterTokenizer } from '../tokenizers/character-tokenizer.js';
-import { trainByteLevelBPE } from '../tokenizers/train-byte-level-bpe.js';
-import { exportBertClassifier, exportGpt, transformerQuantizationRule } from './export-transformer.js';
-import { classifyTexts, loadTransformerExport } from './load-transformer-export.js';
+import { loadTransformerExport } from '../../export/load-transformer-export.js';
+import { generate } from '../../generation/generate.js';
+import { ByteLevelBPETokenizer } from '../../tokenizers/byte-level-bpe-tokenizer.js';
+import { CharacterTokenizer } from '../../tokenizers/character-tokenizer.js';
+import { trainByteLevelBPE } from '../../tokenizers/train-byte-level-bpe.js';
+import { exportGpt } from './export-gpt.js';
+import { GPT } from './gpt.js';
+import { gptConfig } from './gpt-config.js';
 
 const root = join(tmpdir(), `tessera-transformer-export-${process.pid}`);
 const text = 'the quick brown fox jumps over the lazy dog. '.repeat(30);
@@ -190,45 +186,5 @@ describe('GPT export', () => {
     await expect(exportGpt(join(root, 'mismatch'), model, CharacterTokenizer.fromText('ab'))).rejects.toThrow(
       /E_EXPORT_TOKENIZER/,
     );
-  });
-
-  it('quantization rule: matrices per output channel, embeddings per row, vectors untouched', () => {
-    const rule = transformerQuantizationRule(false);
-    const matrix = tf.zeros([32, 64]);
-    const vector = tf.zeros([2048]);
-    expect(rule('blocks.0.attention.query.weight', matrix)).toBe(-1);
-    expect(rule('tokenEmbedding.weight', matrix)).toBeUndefined();
-    expect(transformerQuantizationRule(true)('tokenEmbedding.weight', matrix)).toBe(0);
-    expect(rule('finalNorm.weight', vector)).toBeUndefined();
-    tf.dispose([matrix, vector]);
-  });
-});
-
-describe('BERT classifier export', () => {
-  it('round-trips with tokenizer and labels: identical probabilities', async () => {
-    const tokenizerBert = new BertTokenizer(huggingFaceVocabulary);
-    const bert = bertConfig('bert-tiny', {
-      vocabularySize: huggingFaceVocabulary.length,
-      hiddenSize: 32,
-      headCount: 2,
-      intermediateSize: 64,
-      maxPositions: 16,
-      dropout: 0,
-    });
-    const classifier = new BertForSequenceClassification(bert, 3, { random: createRandomGenerator(2) }).eval();
-    await expect(
-      exportBertClassifier(join(root, 'bert'), classifier, tokenizerBert, ['negative', 'positive']),
-    ).rejects.toThrow(/E_EXPORT_LABELS/);
-    await exportBertClassifier(join(root, 'bert'), classifier, tokenizerBert, ['negative', 'neutral', 'positive']);
-    const loaded = await loadTransformerExport(join(root, 'bert'));
-    if (loaded.kind !== 'bert-classifier') throw new Error('expected a BERT classifier');
-    expect(loaded.labels).toEqual(['negative', 'neutral', 'positive']);
-    const texts = ['unwanted running', 'lowest , want'];
-    const original = classifyTexts({ ...loaded, model: classifier }, texts);
-    const restored = classifyTexts(loaded, texts);
-    expect(restored).toEqual(original);
-    expect(restored[0]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-    loaded.model.dispose();
-    classifier.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import { AdamW, computeGradients, createRandomGenerator, crossEntropy, initBackend, tf } from '@tessera/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MultiHeadSelfAttention } from '../attention/multi-head-attention.js';
+import { MultiHeadSelfAttention } from '../../attention/multi-head-attention.js';
 import { GPT } from './gpt.js';
 import { gptConfig } from './gpt-config.js';
 

@@ -13,7 +13,7 @@ import {
   tf,
   zeros,
 } from '@tessera/core';
-import { type KeyValueCache, MultiHeadSelfAttention } from '../attention/multi-head-attention.js';
+import { type KeyValueCache, MultiHeadSelfAttention } from '../../attention/multi-head-attention.js';
 import type { GPTConfig } from './gpt-config.js';
 
 /** The position-wise feed-forward network: expand ×4, GELU, project back. */

@@ -1,5 +1,5 @@
 import { TesseraError, type tf } from '@tessera/core';
-import type { GPTConfig } from '../gpt/gpt-config.js';
+import type { GPTConfig } from './gpt-config.js';
 
 /** Hugging Face's GPT2Config fields that matter here (config.json of a model_type 'gpt2'). */
 export interface GPT2HuggingFaceConfig {
