@@ -11,7 +11,7 @@ export default defineConfig([
   // 'browser'` makes esbuild fail on any Node built-in it reaches; `treeshake` (Rollup) drops
   // named imports that only Node-side code used. `clean: false`: the Node build cleans `dist`.
   packageBuild({
-    entry: { browser: 'src/browser.ts' },
+    entry: { browser: 'src/browser.ts', 'backend-browser': 'src/backend-portable.ts' },
     format: ['esm'],
     platform: 'browser',
     target: 'es2022',

@@ -37,7 +37,7 @@ function bareImports(entry: string): Set<string> {
 
 describe('the browser entry of @tessera/transformer', () => {
   it('reaches no Node built-in through its static imports', () => {
-    expect([...bareImports(join(sourceRoot, 'browser.ts'))]).toEqual(['@tessera/core']);
+    expect([...bareImports(join(sourceRoot, 'browser.ts'))].sort()).toEqual(['@tessera/core', '@tessera/core/backend']);
     // The walk does see built-ins where they are: the Node entry reads tokenizer files.
     expect([...bareImports(join(sourceRoot, 'index.ts'))].filter((name) => nodeBuiltins.has(name))).toContain(
       'node:fs/promises',
@@ -65,20 +65,28 @@ describe('the browser entry of @tessera/transformer', () => {
     }
   });
 
-  it('imports from @tessera/core only names its browser entry exports (built files)', async () => {
+  it("imports from @tessera/core only names its browser builds' exports (built files)", async () => {
     const built = join(packageRoot, 'dist/browser.js');
     const coreRoot = dirname(createRequire(import.meta.url).resolve('@tessera/core/package.json'));
-    const coreBrowser = join(coreRoot, 'dist/browser.js');
-    expect(existsSync(built) && existsSync(coreBrowser), 'build both packages first (turbo does)').toBe(true);
+    // Each specifier's `browser` build: the entry and the fused kernels' subpath (attention uses one).
+    const coreBuilds = { '@tessera/core': 'dist/browser.js', '@tessera/core/backend': 'dist/backend-browser.js' };
     const source = readFileSync(built, 'utf8');
-    const imported = [...source.matchAll(/^import\s*\{([^}]*)\}\s*from\s*['"]@tessera\/core['"]/gm)].flatMap((match) =>
-      (match[1] as string).split(',').map((part) => part.trim().split(/\s+as\s+/)[0] as string),
-    );
-    expect(imported).toContain('readExportDirectory');
-    const core = await import(pathToFileURL(coreBrowser).href);
-    expect(imported.filter((name) => name !== '' && !(name in core))).toEqual([]);
+    expect(existsSync(built), 'build both packages first (turbo does)').toBe(true);
+    for (const [specifier, file] of Object.entries(coreBuilds)) {
+      const coreBrowser = join(coreRoot, file);
+      expect(existsSync(coreBrowser), 'build both packages first (turbo does)').toBe(true);
+      const pattern = new RegExp(`^import\\s*\\{([^}]*)\\}\\s*from\\s*['"]${specifier.replace('/', '\\/')}['"]`, 'gm');
+      const imported = [...source.matchAll(pattern)].flatMap((match) =>
+        (match[1] as string).split(',').map((part) => part.trim().split(/\s+as\s+/)[0] as string),
+      );
+      expect(imported).toContain(
+        specifier === '@tessera/core' ? 'readExportDirectory' : 'fusedScaledDotProductAttention',
+      );
+      const core = await import(pathToFileURL(coreBrowser).href);
+      expect(imported.filter((name) => name !== '' && !(name in core))).toEqual([]);
+    }
     // No other package is imported by the built browser file.
     const externals = [...source.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)].map((match) => match[1]);
-    expect(new Set(externals)).toEqual(new Set(['@tessera/core']));
+    expect(new Set(externals)).toEqual(new Set(Object.keys(coreBuilds)));
   });
 });

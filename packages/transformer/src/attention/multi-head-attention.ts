@@ -1,7 +1,5 @@
 import {
   Dropout,
-  fusedScaledDotProductAttention,
-  fusedScaledDotProductAttentionAvailable,
   type Initializer,
   Linear,
   Module,
@@ -10,6 +8,7 @@ import {
   tf,
   zeros,
 } from '@tessera/core';
+import { fusedScaledDotProductAttention, fusedScaledDotProductAttentionAvailable } from '@tessera/core/backend';
 
 export interface MultiHeadAttentionOptions {
   embeddingSize: number;
