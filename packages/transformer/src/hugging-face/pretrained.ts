@@ -86,7 +86,8 @@ export async function loadPretrained(directory: string, options: LoadPretrainedO
       `${join(directory, 'config.json')} has model_type ${JSON.stringify(modelType)}, but modelType '${options.modelType}' was asked for`,
     );
   }
-  return architecture.load(directory, huggingFaceConfig, options);
+  // The architecture registered for this model_type returns its member of the union.
+  return (await architecture.load(directory, huggingFaceConfig, options as never)) as PretrainedModel;
 }
 
 /**

@@ -131,7 +131,7 @@ export async function saveBertPretrained(
  * `model_type: bert` ↔ `Bert`, `BertForMaskedLanguageModeling` or `BertForSequenceClassification`
  * (config.json's `architectures` picks the head), with the WordPiece `BertTokenizer`.
  */
-export const bertHuggingFaceArchitecture: HuggingFaceArchitecture<AnyBertModel, BertTokenizer> = {
+export const bertHuggingFaceArchitecture: HuggingFaceArchitecture<AnyBertModel, BertTokenizer, BertLoadOptions> = {
   modelType: 'bert',
   isModel: (model): model is AnyBertModel =>
     model instanceof Bert ||

@@ -2,10 +2,10 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSafetensors, saveSafetensors, TesseraError, tf, writeTextFileAtomically } from '@tessera/core';
 import {
+  type ArchitectureLoadOptions,
   type HuggingFaceArchitecture,
   registerHuggingFaceArchitecture,
 } from '../../hugging-face/hugging-face-architectures.js';
-import type { LoadPretrainedOptions } from '../../hugging-face/pretrained.js';
 import { ByteLevelBPETokenizer } from '../../tokenizers/byte-level-bpe-tokenizer.js';
 import { GPT } from './gpt.js';
 import {
@@ -50,7 +50,7 @@ async function loadGpt2Tokenizer(directory: string): Promise<ByteLevelBPETokeniz
 async function loadGpt2Pretrained(
   directory: string,
   huggingFaceConfig: Record<string, unknown>,
-  options: LoadPretrainedOptions,
+  options: ArchitectureLoadOptions,
 ): Promise<PretrainedGPT2> {
   if (options.architecture !== undefined) {
     throw new TesseraError(
