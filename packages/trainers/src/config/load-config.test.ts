@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BACKEND_NAMES, listBackends } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRunConfig, validateRunConfig } from './load-config.js';
 
@@ -20,6 +21,13 @@ afterAll(async () => {
 });
 
 describe('run configs', () => {
+  it('accept every backend name initBackend does, and no other', async () => {
+    const known = (await listBackends()).map((backend) => backend.name);
+    expect(known).toEqual([...BACKEND_NAMES]);
+    for (const backend of known) expect(validateRunConfig({ ...valid, backend }).backend).toBe(backend);
+    expect(() => validateRunConfig({ ...valid, backend: 'tensorflowjs' })).toThrow(/backend/);
+  });
+
   it('fills in documented defaults', () => {
     const config = validateRunConfig(valid);
     expect(config.runsDirectory).toBe('runs');
