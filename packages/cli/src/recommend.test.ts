@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '@tessera/core';
-import { BaselinePredictor, createRatings, RatingMatrix, saveRecommender } from '@tessera/recsys';
+import { BaselinePredictor, createRatings, exportRecommender, RatingMatrix, saveRecommender } from '@tessera/recsys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** `tessera recommend` run as a user runs it: the built executable on a model saved by @tessera/recsys. */
@@ -33,6 +33,7 @@ beforeAll(async () => {
   }
   const model = new BaselinePredictor().fit(RatingMatrix.fromRatings(createRatings(rows)));
   await saveRecommender(model, join(directory, 'model'));
+  await exportRecommender(join(directory, 'export'), model);
 });
 afterAll(() => rm(directory, { recursive: true, force: true }));
 
@@ -50,6 +51,13 @@ describe('tessera recommend', () => {
       tessera('recommend', join(directory, 'model'), '--user', 'u1', '--k', '2', '--json', '--include-seen').stdout,
     ) as { items: Array<{ itemId: string }> };
     expect(withSeen.items.map((item) => item.itemId)).toEqual(['a', 'b']);
+  });
+
+  it('reads a directory written by exportRecommender too', () => {
+    const json = tessera('recommend', join(directory, 'export'), '--user', 'u1', '--k', '3', '--json');
+    expect(json.status).toBe(0);
+    const { items } = JSON.parse(json.stdout) as { items: Array<{ itemId: string }> };
+    expect(items.map((item) => item.itemId)).toEqual(['c', 'd', 'e']);
   });
 
   it('fails with a one-line message on bad usage, a missing directory or an unknown user', () => {

@@ -2,6 +2,11 @@
  * @tessera/recsys: recommender systems from ratings to top-N lists: data loaders, neighbourhood
  * CF, baseline and matrix factorization, ALS and BPR, DeepFM and Wide & Deep, metrics, save/load.
  */
+import { registerExportKind } from '@tessera/core';
+import { recommenderExportKind } from './export/recommender-export-kind.js';
+
+// `tessera serve`, `predict` and `info` find this package's export kind in core's registry.
+registerExportKind(recommenderExportKind);
 
 export { IdMapping } from './data/id-mapping.js';
 export type { MovieLens100k, MovieLensItem, MovieLensSplit, MovieLensUser } from './data/movielens.js';
@@ -15,6 +20,7 @@ export type { TopNEvaluationOptions } from './evaluation.js';
 export { evaluateRatings, evaluateTopN } from './evaluation.js';
 export type { LoadedRecommenderExport, RecommenderExportConfig } from './export/export-recommender.js';
 export { exportRecommender, ITEMS_FILE, loadRecommenderExport, USERS_FILE } from './export/export-recommender.js';
+export { recommenderExportKind } from './export/recommender-export-kind.js';
 export type { RankingMetricOptions, RankingMetrics, UserRankingMetrics } from './metrics/ranking-metrics.js';
 export { catalogueCoverage, rankingMetrics, userRankingMetrics } from './metrics/ranking-metrics.js';
 export { meanAbsoluteRatingError, rootMeanSquaredRatingError } from './metrics/rating-metrics.js';

@@ -3,6 +3,12 @@
  * decoding, seeded augmentation, LeNet-5 / VGG-style / ResNet / MobileNet-style classifiers,
  * autoencoders, transfer learning and pictures of the results.
  */
+import { registerExportKind } from '@tessera/core';
+import { imageClassifierExportKind } from './export/image-classifier-export-kind.js';
+
+// `tessera serve`, `predict` and `info` find this package's export kind in core's registry.
+registerExportKind(imageClassifierExportKind);
+
 export type { FloatImage } from './augmentation/float-image.js';
 export { cropWithPadding, flipHorizontal, normalizeImage, rotateImage } from './augmentation/geometry.js';
 export type { ImageTransform } from './augmentation/transforms.js';
@@ -29,6 +35,7 @@ export {
   loadImageClassifierExport,
   PREPROCESSING_FILE,
 } from './export/export-image-classifier.js';
+export { imageClassifierExportKind } from './export/image-classifier-export-kind.js';
 export type { Bitmap, ChannelCount } from './image/bitmap.js';
 export { convertChannels } from './image/bitmap.js';
 export type { DecodeOptions, ImageFormat } from './image/image-file.js';

@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSafetensorsHeader, type SafetensorsHeader } from '@tessera/core';
+import { type BackendName, initBackend, readSafetensorsHeader, type SafetensorsHeader } from '@tessera/core';
 import { Command } from 'commander';
+import { describeExport, formatExportDescription } from '../export-kinds/describe-export.js';
+import { isExportLocation } from '../export-kinds/open-export.js';
 
 /** A safetensors file, a checkpoint directory (its model.safetensors) or a run directory (its last checkpoint). */
 async function resolveWeightsFile(path: string): Promise<string> {
@@ -38,12 +40,31 @@ export function formatHeader(file: string, header: SafetensorsHeader): string {
 
 export function infoCommand(): Command {
   return new Command('info')
-    .description('list the tensors in a checkpoint: names, dtypes, shapes and the parameter count')
-    .argument('<path>', 'a .safetensors file, a checkpoint directory or a run directory')
-    .option('--json', 'print the header as JSON')
-    .action(async (path: string, options: { json?: boolean }) => {
-      const file = await resolveWeightsFile(path);
-      const header = await readSafetensorsHeader(file);
-      console.log(options.json === true ? JSON.stringify({ file, ...header }, null, 2) : formatHeader(file, header));
+    .description(
+      'list the tensors in a checkpoint (names, dtypes, shapes, parameter count); for an export, first its kind, producer and architecture',
+    )
+    .argument('<path>', 'a .safetensors file, a checkpoint directory, a run directory, or an export directory or URL')
+    .option('--json', 'print the header (and, for an export, what it says of itself) as JSON')
+    .option('--backend <name>', 'backend to load an export on (default: the best available)')
+    .action(async (path: string, options: { json?: boolean; backend?: string }) => {
+      const isExport = await isExportLocation(path);
+      // An export's architecture comes from its kind's `describe`, which needs the model loaded.
+      if (isExport) await initBackend(options.backend === undefined ? {} : { backend: options.backend as BackendName });
+      const described = isExport ? await describeExport(path) : undefined;
+      const file = /^https?:\/\//i.test(path) ? undefined : await resolveWeightsFile(path);
+      const header = file === undefined ? undefined : await readSafetensorsHeader(file);
+      if (options.json === true) {
+        const json = {
+          ...(file === undefined ? {} : { file, ...header }),
+          ...(described === undefined ? {} : { export: described }),
+        };
+        console.log(JSON.stringify(json, null, 2));
+        return;
+      }
+      const sections = [
+        ...(described === undefined ? [] : [formatExportDescription(path, described)]),
+        ...(file === undefined || header === undefined ? [] : [formatHeader(file, header)]),
+      ];
+      console.log(sections.join('\n'));
     });
 }

@@ -1,6 +1,7 @@
 import { initBackend, TesseraError } from '@tessera/core';
-import { loadRecommender, type ScoredItem } from '@tessera/recsys';
+import { loadRecommender, loadRecommenderExport, type ScoredItem } from '@tessera/recsys';
 import { Command } from 'commander';
+import { isExportLocation } from '../export-kinds/open-export.js';
 
 interface RecommendOptions {
   user?: string;
@@ -23,8 +24,13 @@ function formatList(title: string, items: ScoredItem[]): string {
 
 export function recommendCommand(): Command {
   return new Command('recommend')
-    .description('top-k recommendations for a user (or items similar to an item) from a model saved by saveRecommender')
-    .argument('<model-directory>', 'a directory with config.json and model.safetensors written by @tessera/recsys')
+    .description(
+      'top-k recommendations for a user (or items similar to an item) from a model saved by saveRecommender or exportRecommender',
+    )
+    .argument(
+      '<model-directory>',
+      'a directory written by saveRecommender (config.json, model.safetensors) or an export by exportRecommender (tessera.json)',
+    )
     .option('--user <id>', 'the user to recommend for (an id from the training data)')
     .option('--similar-to <id>', 'list the items most similar to this item instead')
     .option('--k <count>', 'how many items', '10')
@@ -39,7 +45,9 @@ export function recommendCommand(): Command {
         throw new TesseraError('E_CLI_USAGE', 'pass exactly one of --user <id> and --similar-to <item id>');
       }
       await initBackend(options.backend === undefined ? {} : { backend: options.backend as never });
-      const model = await loadRecommender(modelDirectory);
+      const model = (await isExportLocation(modelDirectory))
+        ? (await loadRecommenderExport(modelDirectory)).model
+        : await loadRecommender(modelDirectory);
       const items =
         options.user !== undefined
           ? model.recommend(options.user, k, { excludeSeen: options.includeSeen !== true })

@@ -14,7 +14,10 @@ function positiveInteger(name: string, text: string, minimum = 1): number {
 export function serveCommand(): Command {
   return new Command('serve')
     .description('serve an exported model over HTTP (JSON endpoints, streaming generation, bounded queue)')
-    .argument('<export-dir>', 'a directory written by exportGpt / exportBertClassifier (or an http(s) URL)')
+    .argument(
+      '<export-dir>',
+      'an export directory (tessera.json) or http(s) URL, of any kind a loaded package registered',
+    )
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
     .option('--host <host>', 'interface to listen on (0.0.0.0 to accept remote connections)', '127.0.0.1')
     .option('--max-concurrency <count>', 'inference jobs running at once', '1')

@@ -1,23 +1,16 @@
 import type { ExportLocation } from '@tessera/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { registerClassifyRoute } from './classify-route.js';
-import { registerGenerateRoute } from './generate-route.js';
+import { endpointName, type OpenedExport, openExport } from '../export-kinds/open-export.js';
 import { InferenceQueue } from './inference-queue.js';
-import { registerRecommendRoute } from './recommend-route.js';
+import { mountExportRoutes } from './mount-export-routes.js';
 import { errorHandler } from './request-errors.js';
-import {
-  describeServedModel,
-  disposeServedModel,
-  loadServedModel,
-  SERVED_KINDS,
-  type ServedModel,
-} from './served-model.js';
+import { routeNotFoundHandler } from './route-not-found.js';
 import { type InferenceServerLimits, resolveLimits } from './server-limits.js';
 
 export interface InferenceServerOptions {
   /**
-   * The export to serve: a directory written by exportGpt, exportBertClassifier,
-   * exportImageClassifier or exportRecommender (or a URL).
+   * The export to serve: a directory (or URL) whose kind a loaded package registered, e.g. one
+   * written by exportGpt, exportBertClassifier, exportImageClassifier or exportRecommender.
    */
   exportDirectory: ExportLocation;
   /** Inference jobs running at once (default 1: the model runs on this thread). */
@@ -36,10 +29,10 @@ export interface InferenceServerOptions {
  * `app.listen({ port, host })`, or `app.inject` in tests):
  *   GET  /health        liveness plus queue depth
  *   GET  /v1/model      the manifest's facts, the config, the limits
- *   POST /v1/generate   GPT exports (JSON or server-sent events)
- *   POST /v1/classify   text and image classifier exports
- *   POST /v1/recommend  recommender exports
- * Bodies are validated against JSON schemas (unknown fields, wrong types, out-of-range numbers →
+ *   POST …              the routes the export's kind declares (`/v1/generate` for GPT exports,
+ *                       `/v1/classify` for classifiers, `/v1/recommend` for recommenders, …)
+ * The kind is found in @tessera/core's export-kind registry by the manifest's `kind`. Bodies are
+ * validated against the route's JSON schema (unknown fields, wrong types, out-of-range numbers →
  * 400), inference is bounded by an InferenceQueue (429 when full, 503 on queue timeout), and
  * `app.close()` stops accepting, lets in-flight requests finish, then frees the model.
  */
@@ -50,7 +43,23 @@ export async function createInferenceServer(options: InferenceServerOptions): Pr
     maxQueue: options.maxQueue ?? 16,
     ...(options.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: options.queueTimeoutMs }),
   });
-  const served: ServedModel = await loadServedModel(options.exportDirectory);
+  const served = await openExport(options.exportDirectory);
+  try {
+    return serveExport(served, queue, limits, options);
+  } catch (error) {
+    served.definition.dispose(served.loaded); // a route that cannot be mounted must not leak the model
+    throw error;
+  }
+}
+
+function serveExport(
+  served: OpenedExport,
+  queue: InferenceQueue,
+  limits: InferenceServerLimits,
+  options: InferenceServerOptions,
+): FastifyInstance {
+  const { manifest, definition, loaded } = served;
+  const endpoints = definition.routes.map(endpointName);
   let closing = false;
   const app = Fastify({
     logger: options.logger ?? true,
@@ -63,14 +72,7 @@ export async function createInferenceServer(options: InferenceServerOptions): Pr
   // Only JSON bodies: a text/plain body would reach the schema as a string; answer 415 instead.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      error: {
-        code: 'E_REQUEST_ROUTE',
-        message: `no endpoint ${request.method} ${request.url.split('?')[0]}; endpoints: GET /health, GET /v1/model, ${SERVED_KINDS[served.kind]}`,
-      },
-    }),
-  );
+  app.setNotFoundHandler(routeNotFoundHandler(manifest.kind, endpoints));
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;
@@ -86,35 +88,33 @@ export async function createInferenceServer(options: InferenceServerOptions): Pr
   });
   app.addHook('onClose', async () => {
     await queue.whenIdle();
-    disposeServedModel(served);
+    definition.dispose(loaded);
   });
-  app.log.info({ kind: served.kind, location: String(options.exportDirectory) }, 'model loaded');
+  app.log.info(
+    { kind: manifest.kind, package: definition.packageName, location: String(options.exportDirectory) },
+    'model loaded',
+  );
 
   app.get('/health', async () => ({
     status: closing ? 'closing' : 'ok',
-    kind: served.kind,
+    kind: manifest.kind,
     running: queue.active,
     queued: queue.queued,
   }));
-  app.get('/v1/model', async () => {
-    const { manifest } = served;
-    return {
-      kind: manifest.kind,
-      endpoint: SERVED_KINDS[served.kind],
-      producer: manifest.producer,
-      createdAt: manifest.createdAt,
-      tfjsVersion: manifest.tfjsVersion,
-      quantization:
-        manifest.quantization === null
-          ? null
-          : { scheme: manifest.quantization.scheme, tensors: Object.keys(manifest.quantization.tensors).length },
-      config: describeServedModel(served),
-      metadata: manifest.metadata,
-      limits: { ...limits, maxConcurrency: queue.maxConcurrency, maxQueue: queue.maxQueue },
-    };
-  });
-  registerGenerateRoute(app, served, queue, limits);
-  registerClassifyRoute(app, served, queue, limits);
-  registerRecommendRoute(app, served, queue, limits);
+  app.get('/v1/model', async () => ({
+    kind: manifest.kind,
+    endpoint: endpoints.join(', '),
+    producer: manifest.producer,
+    createdAt: manifest.createdAt,
+    tfjsVersion: manifest.tfjsVersion,
+    quantization:
+      manifest.quantization === null
+        ? null
+        : { scheme: manifest.quantization.scheme, tensors: Object.keys(manifest.quantization.tensors).length },
+    config: definition.describe(loaded),
+    metadata: manifest.metadata,
+    limits: { ...limits, maxConcurrency: queue.maxConcurrency, maxQueue: queue.maxQueue },
+  }));
+  mountExportRoutes(app, served, queue, limits);
   return app;
 }
