@@ -31,6 +31,14 @@ describe('TesseraError', () => {
     expect(isTesseraError(foreign, 'E_SOMETHING_ELSE')).toBe(false);
   });
 
+  it('keeps the prototype check for subclasses', () => {
+    class SubclassError extends TesseraError {}
+    const sub = new SubclassError('E_SUB', 'a subclass');
+    expect(sub instanceof SubclassError).toBe(true);
+    expect(sub instanceof TesseraError).toBe(true);
+    expect(new TesseraError('E_PLAIN', 'not a subclass') instanceof SubclassError).toBe(false);
+  });
+
   it('is not fooled by plain errors or look-alikes without the marker', () => {
     const lookAlike = Object.assign(new Error('E_FAKE: x'), { name: 'TesseraError', code: 'E_FAKE' });
     expect(lookAlike instanceof TesseraError).toBe(false);

@@ -45,8 +45,13 @@ export class TesseraError extends Error {
     this.category = options.category ?? DEFAULT_ERROR_CATEGORY;
   }
 
-  /** `error instanceof TesseraError` holds for errors made by any copy of this package. */
+  /**
+   * `error instanceof TesseraError` holds for errors made by any copy of this package. A subclass
+   * keeps the ordinary prototype check (a plain TesseraError is no instance of it).
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asked about.
+    if (this !== TesseraError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return hasTesseraMarker(value);
   }
 }
