@@ -15,12 +15,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AdamW,
-  accuracyScore,
+  accuracy,
   clipGradientNorm,
   createDataLoader,
   createRandomGenerator,
   datasetFromArray,
-  f1Score,
+  f1,
   initBackend,
   iterableDataset,
   linearWithWarmupSchedule,
@@ -171,8 +171,8 @@ async function fineTune(name, model, learningRate) {
     learningRate,
     trainableParameters: model.parameterCount({ trainableOnly: true }),
     parameters: model.parameterCount(),
-    testSpamF1: Number(f1Score(predicted, testLabels).toFixed(4)),
-    testAccuracy: Number(accuracyScore(predicted, testLabels).toFixed(4)),
+    testSpamF1: Number(f1(predicted, testLabels).toFixed(4)),
+    testAccuracy: Number(accuracy(predicted, testLabels).toFixed(4)),
     trainingSeconds,
     seconds: seconds(begun),
   };

@@ -16,12 +16,12 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import {
   AdamW,
-  accuracyScore,
+  accuracy,
   clipGradientNorm,
   createDataLoader,
   createRandomGenerator,
   datasetFromArray,
-  f1Score,
+  f1,
   initBackend,
   iterableDataset,
   linearWithWarmupSchedule,
@@ -187,8 +187,8 @@ async function fineTune(name, model, learningRate) {
   return {
     model: name,
     trainableParameters: model.parameterCount({ trainableOnly: true }),
-    spamF1: f1Score(predicted, testLabels),
-    accuracy: accuracyScore(predicted, testLabels),
+    spamF1: f1(predicted, testLabels),
+    accuracy: accuracy(predicted, testLabels),
     seconds: (performance.now() - started) / 1000,
   };
 }

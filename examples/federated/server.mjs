@@ -3,7 +3,7 @@
 // evaluates the new global model on held-out MNIST digits. Configured by federated.mjs through
 // TESSERA_EXAMPLE_CONFIG (JSON); in a deployment these would be a config file and real certificates.
 import { readFileSync } from 'node:fs';
-import { accuracyScore, initBackend, tf } from '@tessera/core';
+import { accuracy, initBackend, tf } from '@tessera/core';
 import { FederatedServer } from '@tessera/federated';
 import { createModel, mnistArrays, report } from './shared.mjs';
 
@@ -20,9 +20,9 @@ async function evaluate(globalState) {
     const features = tf.tensor2d(test.pixels, [test.count, 784]); // [images, 784]
     return tf.argMax(model.forward(features), 1); // [images]
   });
-  const accuracy = accuracyScore(Array.from(await predicted.data()), Array.from(test.labels));
+  const testAccuracy = accuracy(Array.from(await predicted.data()), Array.from(test.labels));
   predicted.dispose();
-  return { accuracy };
+  return { accuracy: testAccuracy };
 }
 
 const server = new FederatedServer({

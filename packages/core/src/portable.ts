@@ -126,32 +126,25 @@ export {
   meanSquaredErrorLoss,
 } from './losses/regression-losses.js';
 export type { AccuracyOptions, TopKAccuracyOptions } from './metrics/accuracy.js';
-export {
-  accuracyScore,
-  createAccuracyMetric,
-  createTopKAccuracyMetric,
-  topKAccuracyScore,
-} from './metrics/accuracy.js';
+export { accuracy, topKAccuracy } from './metrics/accuracy.js';
 export type {
   ConfusionMatrix,
   ConfusionMatrixNormalization,
   ConfusionMatrixOptions,
 } from './metrics/confusion-matrix.js';
-export { confusionMatrix, createConfusionMatrixMetric } from './metrics/confusion-matrix.js';
+export { confusionMatrix } from './metrics/confusion-matrix.js';
 export type {
   LabelReadingOptions,
   Metric,
+  MetricCallArguments,
+  MetricFunction,
   MetricInput,
   MetricOptions,
   NestedNumberArray,
 } from './metrics/metric.js';
+export { defineMetric } from './metrics/metric.js';
 export type { PerplexityOptions } from './metrics/perplexity.js';
-export {
-  createPerplexityFromLossesMetric,
-  createPerplexityMetric,
-  perplexity,
-  perplexityFromLosses,
-} from './metrics/perplexity.js';
+export { perplexity, perplexityFromLosses } from './metrics/perplexity.js';
 export type {
   ClassificationAverage,
   PrecisionRecallF1,
@@ -160,28 +153,20 @@ export type {
   PrecisionRecallOptions,
 } from './metrics/precision-recall.js';
 export {
-  createF1Metric,
-  createPrecisionMetric,
-  createPrecisionRecallF1Metric,
-  createPrecisionRecallF1SupportMetric,
-  createRecallMetric,
-  f1Score,
+  f1,
+  precision,
+  precisionRecallF1,
   precisionRecallF1Support,
-  precisionScore,
-  recallScore,
+  recall,
 } from './metrics/precision-recall.js';
 export {
-  createMeanAbsoluteErrorMetric,
-  createMeanSquaredErrorMetric,
-  createR2ScoreMetric,
-  createRootMeanSquaredErrorMetric,
   meanAbsoluteError,
   meanSquaredError,
   r2Score,
   rootMeanSquaredError,
 } from './metrics/regression.js';
 export type { RocAucAverage, RocAucOptions } from './metrics/roc-auc.js';
-export { createRocAucMetric, rocAucScore } from './metrics/roc-auc.js';
+export { rocAuc } from './metrics/roc-auc.js';
 export type { ActivationName } from './nn/activations.js';
 export { Activation, gelu, logSoftmax, relu, sigmoid, silu, softmax, tanh } from './nn/activations.js';
 export type { Initializer, KaimingOptions } from './nn/initializers.js';

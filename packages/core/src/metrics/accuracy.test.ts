@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
-import { accuracyScore, createAccuracyMetric, createTopKAccuracyMetric, topKAccuracyScore } from './accuracy.js';
+import { accuracy, topKAccuracy } from './accuracy.js';
 import { expectClose, expectMetricError, reference, streamInBatches } from './fixtures/reference.js';
 
 const { binary, multiclass } = reference;
@@ -10,41 +10,41 @@ beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
 });
 
-describe('accuracyScore', () => {
+describe('accuracy', () => {
   it('matches sklearn on binary scores thresholded at 0.5 and on the thresholded labels', () => {
     const { scores, predictions, targets, threshold } = binary.inputs;
-    expectClose(accuracyScore(scores, targets, { threshold }), binary.accuracy);
-    expectClose(accuracyScore(predictions, targets), binary.accuracy);
+    expectClose(accuracy(scores, targets, { threshold }), binary.accuracy);
+    expectClose(accuracy(predictions, targets), binary.accuracy);
   });
 
   it('matches sklearn on multi-class scores (argmax, first maximum on ties) and on class indices', () => {
     const { scores, predictions, targets } = multiclass.inputs;
-    expectClose(accuracyScore(scores, targets), multiclass.accuracy);
-    expectClose(accuracyScore(predictions, targets), multiclass.accuracy);
+    expectClose(accuracy(scores, targets), multiclass.accuracy);
+    expectClose(accuracy(predictions, targets), multiclass.accuracy);
   });
 
   it('reads tensors and one-hot targets the same as arrays', () => {
     const { scores, targets } = multiclass.inputs;
     const scoreTensor = tf.tensor2d(scores);
     const oneHot = tf.oneHot(tf.tensor1d(targets, 'int32'), 4);
-    expect(accuracyScore(scoreTensor, oneHot)).toBe(accuracyScore(scores, targets));
-    expect(accuracyScore(scoreTensor, Int32Array.from(targets))).toBe(accuracyScore(scores, targets));
+    expect(accuracy(scoreTensor, oneHot)).toBe(accuracy(scores, targets));
+    expect(accuracy(scoreTensor, Int32Array.from(targets))).toBe(accuracy(scores, targets));
     tf.dispose([scoreTensor, oneHot]);
   });
 
   it('streams across uneven batches to exactly the full-data value, and resets', () => {
     const { scores, targets } = multiclass.inputs;
-    const metric = createAccuracyMetric();
-    expect(streamInBatches(metric, scores, targets)).toBe(accuracyScore(scores, targets));
+    const metric = accuracy.create();
+    expect(streamInBatches(metric, scores, targets)).toBe(accuracy(scores, targets));
     metric.reset();
     metric.update([1, 2], [1, 0]);
     expect(metric.compute()).toBe(0.5);
     expect(metric.name).toBe('accuracy');
-    expect(createAccuracyMetric({ name: 'validationAccuracy' }).name).toBe('validationAccuracy');
+    expect(accuracy.create({ name: 'validationAccuracy' }).name).toBe('validationAccuracy');
   });
 
   it('keeps tf.memory().numTensors flat across updates', () => {
-    const metric = createAccuracyMetric();
+    const metric = accuracy.create();
     const scores = tf.tensor2d(multiclass.inputs.scores);
     const targets = tf.tensor1d(multiclass.inputs.targets, 'int32');
     const before = tf.memory().numTensors;
@@ -55,7 +55,7 @@ describe('accuracyScore', () => {
   });
 
   it('rejects bad input with a specific code and leaves the state unchanged', () => {
-    const metric = createAccuracyMetric();
+    const metric = accuracy.create();
     metric.update([0, 1], [0, 0]);
     expectMetricError(() => metric.update([0, 1, 1], [0, 1]), 'E_METRIC_INPUT_LENGTH', /3 samples but targets have 2/);
     expectMetricError(
@@ -73,38 +73,38 @@ describe('accuracyScore', () => {
     expectMetricError(() => metric.update([[[0]]], [0]), 'E_METRIC_INPUT_SHAPE', /\[1, 1, 1\]/);
     expectMetricError(() => metric.update(['a'] as unknown as number[], [0]), 'E_METRIC_INPUT_DTYPE');
     expect(metric.compute()).toBe(0.5);
-    expectMetricError(() => createAccuracyMetric().compute(), 'E_METRIC_UNDEFINED', /before any samples/);
-    expectMetricError(() => createAccuracyMetric({ threshold: Number.NaN }), 'E_METRIC_OPTION');
+    expectMetricError(() => accuracy.create().compute(), 'E_METRIC_UNDEFINED', /before any samples/);
+    expectMetricError(() => accuracy.create({ threshold: Number.NaN }), 'E_METRIC_OPTION');
     const disposed = tf.tensor1d([0, 1]);
     disposed.dispose();
-    expectMetricError(() => accuracyScore(disposed, [0, 1]), 'E_METRIC_INPUT_DISPOSED');
+    expectMetricError(() => accuracy(disposed, [0, 1]), 'E_METRIC_INPUT_DISPOSED');
   });
 });
 
-describe('topKAccuracyScore', () => {
+describe('topKAccuracy', () => {
   it('matches sklearn for k = 1 … 4', () => {
     const { scores, targets } = multiclass.inputs;
     for (const [k, expected] of Object.entries(multiclass.topK)) {
-      expectClose(topKAccuracyScore(scores, targets, { k: Number(k) }), expected, `k=${k}`);
+      expectClose(topKAccuracy(scores, targets, { k: Number(k) }), expected, `k=${k}`);
     }
   });
 
   it('breaks ties in scores as sklearn does (higher class index first)', () => {
     const { scores, targets, topK } = multiclass.topKTies;
     for (const [k, expected] of Object.entries(topK)) {
-      const score = tf.tidy(() => topKAccuracyScore(tf.tensor2d(scores), targets, { k: Number(k) }));
+      const score = tf.tidy(() => topKAccuracy(tf.tensor2d(scores), targets, { k: Number(k) }));
       expectClose(score, expected, `k=${k}`);
     }
     // Row [0.5, 0.5] with target 0: class 1 ranks first on the tie, so top-1 misses.
-    expect(topKAccuracyScore([[0.5, 0.5]], [0], { k: 1 })).toBe(0);
-    expect(topKAccuracyScore([[0.5, 0.5]], [1], { k: 1 })).toBe(1);
+    expect(topKAccuracy([[0.5, 0.5]], [0], { k: 1 })).toBe(0);
+    expect(topKAccuracy([[0.5, 0.5]], [1], { k: 1 })).toBe(1);
   });
 
   it('streams across uneven batches to exactly the full-data value', () => {
     const { scores, targets } = multiclass.inputs;
-    const metric = createTopKAccuracyMetric({ k: 2 });
+    const metric = topKAccuracy.create({ k: 2 });
     expect(metric.name).toBe('top2Accuracy');
-    expect(streamInBatches(metric, scores, targets)).toBe(topKAccuracyScore(scores, targets, { k: 2 }));
+    expect(streamInBatches(metric, scores, targets)).toBe(topKAccuracy(scores, targets, { k: 2 }));
   });
 
   it('rejects k larger than the classes, bad k, 1-D scores and out-of-range targets', () => {
@@ -113,25 +113,17 @@ describe('topKAccuracyScore', () => {
       [0.8, 0.2],
     ];
     expectMetricError(
-      () => topKAccuracyScore(scores, [1, 0], { k: 3 }),
+      () => topKAccuracy(scores, [1, 0], { k: 3 }),
       'E_METRIC_INPUT_TOP_K',
       /k = 3 is larger than the number of classes \(2/,
     );
-    expectMetricError(() => createTopKAccuracyMetric({ k: 0 }), 'E_METRIC_OPTION', /positive integer/);
-    expectMetricError(() => createTopKAccuracyMetric({ k: 1.5 }), 'E_METRIC_OPTION');
+    expectMetricError(() => topKAccuracy.create({ k: 0 }), 'E_METRIC_OPTION', /positive integer/);
+    expectMetricError(() => topKAccuracy.create({ k: 1.5 }), 'E_METRIC_OPTION');
+    expectMetricError(() => topKAccuracy([0.1, 0.9], [1, 0], { k: 1 }), 'E_METRIC_INPUT_SHAPE', /\[batch, classes\]/);
+    expectMetricError(() => topKAccuracy(scores, [2, 0], { k: 1 }), 'E_METRIC_INPUT_LABEL', /only 2 score columns/);
+    expectMetricError(() => topKAccuracy(scores, [1], { k: 1 }), 'E_METRIC_INPUT_LENGTH');
     expectMetricError(
-      () => topKAccuracyScore([0.1, 0.9], [1, 0], { k: 1 }),
-      'E_METRIC_INPUT_SHAPE',
-      /\[batch, classes\]/,
-    );
-    expectMetricError(
-      () => topKAccuracyScore(scores, [2, 0], { k: 1 }),
-      'E_METRIC_INPUT_LABEL',
-      /only 2 score columns/,
-    );
-    expectMetricError(() => topKAccuracyScore(scores, [1], { k: 1 }), 'E_METRIC_INPUT_LENGTH');
-    expectMetricError(
-      () => topKAccuracyScore([[Number.POSITIVE_INFINITY, 0]], [1], { k: 1 }),
+      () => topKAccuracy([[Number.POSITIVE_INFINITY, 0]], [1], { k: 1 }),
       'E_METRIC_INPUT_NOT_FINITE',
       /predictions\[0\]\[0\] is Infinity/,
     );

@@ -5,17 +5,19 @@
  * top-k accuracy = (1/n) Σ [target_i is among the k highest-scoring classes of sample i]
  */
 import { TesseraError } from '../errors.js';
-import type { LabelReadingOptions, Metric, MetricInput, MetricOptions } from './metric.js';
+import {
+  defineMetric,
+  type LabelReadingOptions,
+  type Metric,
+  type MetricFunction,
+  type MetricOptions,
+} from './metric.js';
 import { assertSameLength, assertSeenSamples, readLabels, readScores, validateThreshold } from './metric-input.js';
 
 export interface AccuracyOptions extends MetricOptions, LabelReadingOptions {}
 
-/**
- * Streaming accuracy: the fraction of samples whose predicted class equals the target.
- * Predictions are class indices `[batch]`, scores `[batch, classes]` (argmax), or binary scores
- * with `threshold`; targets are class indices `[batch]` or one-hot `[batch, classes]`.
- */
-export function createAccuracyMetric(options: AccuracyOptions = {}): Metric {
+/** Counts of correct and all samples; integer counts make streaming exact. */
+function createAccuracy(options: AccuracyOptions = {}): Metric {
   validateThreshold(options.threshold);
   let correct = 0;
   let total = 0;
@@ -39,12 +41,13 @@ export function createAccuracyMetric(options: AccuracyOptions = {}): Metric {
   };
 }
 
-/** Accuracy of one set of predictions (scikit-learn's `accuracy_score(y_true, y_pred)`). */
-export function accuracyScore(predictions: MetricInput, targets: MetricInput, options: AccuracyOptions = {}): number {
-  const metric = createAccuracyMetric(options);
-  metric.update(predictions, targets);
-  return metric.compute();
-}
+/**
+ * Accuracy: the fraction of samples whose predicted class equals the target (scikit-learn's
+ * `accuracy_score(y_true, y_pred)`); `accuracy.create()` streams it.
+ * Predictions are class indices `[batch]`, scores `[batch, classes]` (argmax), or binary scores
+ * with `threshold`; targets are class indices `[batch]` or one-hot `[batch, classes]`.
+ */
+export const accuracy: MetricFunction<AccuracyOptions> = defineMetric(createAccuracy);
 
 export interface TopKAccuracyOptions extends MetricOptions {
   /** How many of the highest-scoring classes count as a hit. Default 2, as scikit-learn. */
@@ -66,14 +69,8 @@ function classesRankedAbove(values: ArrayLike<number>, offset: number, columns: 
   return above;
 }
 
-/**
- * Streaming top-k accuracy. Predictions are scores `[batch, classes]` (probabilities or logits;
- * column j is class j); targets are class indices `[batch]` or one-hot `[batch, classes]`.
- *
- * Unlike scikit-learn, which warns and returns 1 when k ≥ the number of classes, k larger than the
- * number of score columns throws `E_METRIC_INPUT_TOP_K` (it usually means the wrong k or tensor).
- */
-export function createTopKAccuracyMetric(options: TopKAccuracyOptions = {}): Metric {
+/** Counts of hits and all samples. */
+function createTopKAccuracy(options: TopKAccuracyOptions = {}): Metric {
   const k = options.k ?? 2;
   if (!Number.isInteger(k) || k < 1) {
     throw new TesseraError('E_METRIC_OPTION', `\`k\` must be a positive integer, got ${k}`);
@@ -124,13 +121,12 @@ export function createTopKAccuracyMetric(options: TopKAccuracyOptions = {}): Met
   };
 }
 
-/** Top-k accuracy of one set of scores (scikit-learn's `top_k_accuracy_score(y_true, y_score, k=k)`). */
-export function topKAccuracyScore(
-  predictions: MetricInput,
-  targets: MetricInput,
-  options: TopKAccuracyOptions = {},
-): number {
-  const metric = createTopKAccuracyMetric(options);
-  metric.update(predictions, targets);
-  return metric.compute();
-}
+/**
+ * Top-k accuracy (scikit-learn's `top_k_accuracy_score(y_true, y_score, k=k)`); `.create()`
+ * streams it. Predictions are scores `[batch, classes]` (probabilities or logits; column j is
+ * class j); targets are class indices `[batch]` or one-hot `[batch, classes]`.
+ *
+ * Unlike scikit-learn, which warns and returns 1 when k ≥ the number of classes, k larger than the
+ * number of score columns throws `E_METRIC_INPUT_TOP_K` (it usually means the wrong k or tensor).
+ */
+export const topKAccuracy: MetricFunction<TopKAccuracyOptions> = defineMetric(createTopKAccuracy);

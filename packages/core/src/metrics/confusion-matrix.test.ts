@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
-import { type ConfusionMatrixNormalization, confusionMatrix, createConfusionMatrixMetric } from './confusion-matrix.js';
+import { type ConfusionMatrixNormalization, confusionMatrix } from './confusion-matrix.js';
 import { expectAllClose, expectMetricError, reference, streamInBatches } from './fixtures/reference.js';
 
 const { binary, multiclass, absentLabels } = reference;
@@ -52,19 +52,19 @@ describe('confusionMatrix against sklearn', () => {
 describe('streaming confusion matrix', () => {
   it('equals the full-data matrix exactly over uneven batches, and resets', () => {
     const { scores, targets } = multiclass.inputs;
-    const metric = createConfusionMatrixMetric({ normalize: 'true' });
+    const metric = confusionMatrix.create({ normalize: 'true' });
     expect(streamInBatches(metric, scores, targets)).toEqual(confusionMatrix(scores, targets, { normalize: 'true' }));
     metric.reset();
     expectMetricError(() => metric.compute(), 'E_METRIC_UNDEFINED', /before any samples/);
     // With explicit labels and no samples, sklearn returns zeros.
-    expect(createConfusionMatrixMetric({ labels: [0, 1] }).compute().matrix).toEqual([
+    expect(confusionMatrix.create({ labels: [0, 1] }).compute().matrix).toEqual([
       [0, 0],
       [0, 0],
     ]);
   });
 
   it('keeps tf.memory().numTensors flat across updates', () => {
-    const metric = createConfusionMatrixMetric();
+    const metric = confusionMatrix.create();
     const scores = tf.tensor2d(multiclass.inputs.scores);
     const targets = tf.tensor1d(multiclass.inputs.targets, 'int32');
     const before = tf.memory().numTensors;
@@ -81,7 +81,7 @@ describe('streaming confusion matrix', () => {
       /none of `labels` \(5, 6\)/,
     );
     expectMetricError(
-      () => createConfusionMatrixMetric({ normalize: 'rows' as ConfusionMatrixNormalization }),
+      () => confusionMatrix.create({ normalize: 'rows' as ConfusionMatrixNormalization }),
       'E_METRIC_OPTION',
       /normalize/,
     );

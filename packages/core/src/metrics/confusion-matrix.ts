@@ -6,7 +6,14 @@
  * `labels[i]` predicted as `labels[j]`.
  */
 import { TesseraError } from '../errors.js';
-import type { LabelReadingOptions, Metric, MetricInput, MetricOptions } from './metric.js';
+import {
+  defineMetric,
+  type LabelReadingOptions,
+  type Metric,
+  type MetricFunction,
+  type MetricInput,
+  type MetricOptions,
+} from './metric.js';
 import {
   assertSameLength,
   assertSeenSamples,
@@ -148,15 +155,7 @@ export function confusionMatrixFromCounts(
   return { labels: rowLabels, matrix: normalized };
 }
 
-/**
- * A streaming confusion matrix.
- *
- * @example
- * const metric = createConfusionMatrixMetric();
- * metric.update(logits, targets); // logits [batch, classes] -> argmax
- * const { labels, matrix } = metric.compute();
- */
-export function createConfusionMatrixMetric(options: ConfusionMatrixOptions = {}): Metric<ConfusionMatrix> {
+function createConfusionMatrix(options: ConfusionMatrixOptions = {}): Metric<ConfusionMatrix> {
   const labels = validateLabelsOption(options.labels);
   const normalize = validateChoice('normalize', options.normalize ?? 'none', NORMALIZATIONS);
   validateThreshold(options.threshold);
@@ -172,13 +171,14 @@ export function createConfusionMatrixMetric(options: ConfusionMatrixOptions = {}
   };
 }
 
-/** The confusion matrix of one set of predictions (scikit-learn's `confusion_matrix(y_true, y_pred)`). */
-export function confusionMatrix(
-  predictions: MetricInput,
-  targets: MetricInput,
-  options: ConfusionMatrixOptions = {},
-): ConfusionMatrix {
-  const metric = createConfusionMatrixMetric(options);
-  metric.update(predictions, targets);
-  return metric.compute();
-}
+/**
+ * The confusion matrix (scikit-learn's `confusion_matrix(y_true, y_pred)`), of one batch or,
+ * through `confusionMatrix.create()`, streamed.
+ *
+ * @example
+ * const metric = confusionMatrix.create();
+ * metric.update(logits, targets); // logits [batch, classes] -> argmax
+ * const { labels, matrix } = metric.compute();
+ */
+export const confusionMatrix: MetricFunction<ConfusionMatrixOptions, ConfusionMatrix> =
+  defineMetric(createConfusionMatrix);

@@ -2,12 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
 import { expectClose, expectMetricError, reference } from './fixtures/reference.js';
-import {
-  createPerplexityFromLossesMetric,
-  createPerplexityMetric,
-  perplexity,
-  perplexityFromLosses,
-} from './perplexity.js';
+import { perplexity, perplexityFromLosses } from './perplexity.js';
 
 const { perplexity: expected } = reference;
 const { logits, targets, tokenLosses, ignoreIndex } = expected.inputs;
@@ -40,8 +35,8 @@ describe('streaming perplexity', () => {
   it('equals the full-data value exactly over uneven splits of the token positions', () => {
     const flatLogits = logits.flat();
     const flatTargets = targets.flat();
-    const metric = createPerplexityMetric();
-    const lossMetric = createPerplexityFromLossesMetric();
+    const metric = perplexity.create();
+    const lossMetric = perplexityFromLosses.create();
     const flatLosses = tokenLosses.flat();
     let start = 0;
     for (const size of [5, 1, 9, 0, 6]) {
@@ -55,7 +50,7 @@ describe('streaming perplexity', () => {
   });
 
   it('keeps tf.memory().numTensors flat, and resets', () => {
-    const metric = createPerplexityMetric();
+    const metric = perplexity.create();
     const logitTensor = tf.tensor3d(logits);
     const targetTensor = tf.tensor2d(targets, undefined, 'int32');
     const before = tf.memory().numTensors;
@@ -82,7 +77,7 @@ describe('perplexity errors', () => {
       /1 token positions but targets have 2/,
     );
     expectMetricError(() => perplexity([0, 1], [0]), 'E_METRIC_INPUT_SHAPE', /\[\.\.\., vocabulary\]/);
-    expectMetricError(() => createPerplexityMetric({ ignoreIndex: 0.5 }), 'E_METRIC_OPTION');
+    expectMetricError(() => perplexity.create({ ignoreIndex: 0.5 }), 'E_METRIC_OPTION');
   });
 
   it('rejects non-finite logits of counted tokens but does not read ignored ones', () => {

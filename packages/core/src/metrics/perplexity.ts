@@ -10,7 +10,7 @@
  * log softmax uses the max-shifted log-sum-exp, in float64, so large logits do not overflow.
  */
 import { TesseraError } from '../errors.js';
-import type { Metric, MetricInput, MetricOptions } from './metric.js';
+import { defineMetric, type Metric, type MetricFunction, type MetricInput, type MetricOptions } from './metric.js';
 import { assertSameLength, type NumericData, readNumeric } from './metric-input.js';
 
 export interface PerplexityOptions extends MetricOptions {
@@ -138,45 +138,33 @@ function countedLosses(lossesInput: MetricInput, targetsInput: MetricInput | nul
   return Float64Array.from(counted);
 }
 
-/**
- * Streaming perplexity from logits `[..., vocabulary]` and integer targets `[...]` (same leading
- * positions; e.g. `[batch, time, vocabulary]` and `[batch, time]`).
- */
-export function createPerplexityMetric(options: PerplexityOptions = {}): Metric {
+function createPerplexity(options: PerplexityOptions = {}): Metric {
   const ignoreIndex = validateIgnoreIndex(options);
   return createTokenLossMetric<MetricInput>(options.name ?? 'perplexity', (logits, targets) =>
     crossEntropyFromLogits(logits, targets, ignoreIndex),
   );
 }
 
-/**
- * Streaming perplexity from per-token cross-entropy losses (any shape, e.g. `[batch, time]` from a
- * loss with no reduction). `targets` are the token ids of the same positions, used only to skip
- * those equal to `ignoreIndex`; pass `null` to count every position.
- */
-export function createPerplexityFromLossesMetric(
-  options: PerplexityOptions = {},
-): Metric<number, MetricInput, MetricInput | null> {
+function createPerplexityFromLosses(options: PerplexityOptions = {}): Metric<number, MetricInput, MetricInput | null> {
   const ignoreIndex = validateIgnoreIndex(options);
+  // Left-out targets (`perplexityFromLosses(losses)`) count every position, as `null` does.
   return createTokenLossMetric<MetricInput | null>(options.name ?? 'perplexity', (losses, targets) =>
-    countedLosses(losses, targets, ignoreIndex),
+    countedLosses(losses, targets ?? null, ignoreIndex),
   );
 }
 
-/** Perplexity of one batch of logits `[..., vocabulary]` against targets `[...]`. */
-export function perplexity(logits: MetricInput, targets: MetricInput, options: PerplexityOptions = {}): number {
-  const metric = createPerplexityMetric(options);
-  metric.update(logits, targets);
-  return metric.compute();
-}
+/**
+ * Perplexity from logits `[..., vocabulary]` and integer targets `[...]` (same leading positions;
+ * e.g. `[batch, time, vocabulary]` and `[batch, time]`), of one batch or, through
+ * `perplexity.create()`, streamed.
+ */
+export const perplexity: MetricFunction<PerplexityOptions> = defineMetric(createPerplexity);
 
-/** Perplexity from per-token losses; `targets` (or `null`) only mask `ignoreIndex` positions. */
-export function perplexityFromLosses(
-  tokenLosses: MetricInput,
-  targets: MetricInput | null = null,
-  options: PerplexityOptions = {},
-): number {
-  const metric = createPerplexityFromLossesMetric(options);
-  metric.update(tokenLosses, targets);
-  return metric.compute();
-}
+/**
+ * Perplexity from per-token cross-entropy losses (any shape, e.g. `[batch, time]` from a loss
+ * with no reduction). `targets` are the token ids of the same positions, used only to skip those
+ * equal to `ignoreIndex`; pass `null` (or leave them out of a one-batch call) to count every
+ * position. `perplexityFromLosses.create()` streams it.
+ */
+export const perplexityFromLosses: MetricFunction<PerplexityOptions, number, MetricInput, MetricInput | null> =
+  defineMetric(createPerplexityFromLosses);

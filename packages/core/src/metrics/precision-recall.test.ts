@@ -12,17 +12,13 @@ import {
 } from './fixtures/reference.js';
 import {
   type ClassificationAverage,
-  createF1Metric,
-  createPrecisionMetric,
-  createPrecisionRecallF1Metric,
-  createPrecisionRecallF1SupportMetric,
-  createRecallMetric,
-  f1Score,
+  f1,
   type PrecisionRecallF1,
   type PrecisionRecallOptions,
+  precision,
+  precisionRecallF1,
   precisionRecallF1Support,
-  precisionScore,
-  recallScore,
+  recall,
 } from './precision-recall.js';
 
 const { binary, multiclass, absentLabels } = reference;
@@ -31,7 +27,7 @@ beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
 });
 
-/** Checks precisionScore, recallScore and f1Score against one sklearn triple. */
+/** Checks precision, recall and f1 against one sklearn triple. */
 function expectScores(
   predictions: number[] | number[][],
   targets: number[],
@@ -39,9 +35,9 @@ function expectScores(
   expected: PrecisionRecallF1,
   label: string,
 ): void {
-  expectClose(precisionScore(predictions, targets, options), expected.precision, `${label} precision`);
-  expectClose(recallScore(predictions, targets, options), expected.recall, `${label} recall`);
-  expectClose(f1Score(predictions, targets, options), expected.f1, `${label} f1`);
+  expectClose(precision(predictions, targets, options), expected.precision, `${label} precision`);
+  expectClose(recall(predictions, targets, options), expected.recall, `${label} recall`);
+  expectClose(f1(predictions, targets, options), expected.f1, `${label} f1`);
 }
 
 const AVERAGES = ['macro', 'micro', 'weighted'] as const satisfies readonly ClassificationAverage[];
@@ -142,30 +138,26 @@ describe('streaming precision, recall and F1', () => {
     const targetBatches = splitRows(targets, UNEVEN_SPLIT);
     const scoreBatches = splitRows(scores, UNEVEN_SPLIT);
     for (const average of AVERAGES) {
-      const metrics = [
-        createPrecisionMetric({ average }),
-        createRecallMetric({ average }),
-        createF1Metric({ average }),
-      ];
-      const combined = createPrecisionRecallF1Metric({ average });
+      const metrics = [precision.create({ average }), recall.create({ average }), f1.create({ average })];
+      const combined = precisionRecallF1.create({ average });
       for (const [index, batch] of scoreBatches.entries()) {
         const scoreTensor = tf.tensor2d(batch, [batch.length, 4]);
         const targetTensor = tf.tensor1d(targetBatches[index]!, 'int32');
         for (const metric of [...metrics, combined]) metric.update(scoreTensor, targetTensor);
         tf.dispose([scoreTensor, targetTensor]);
       }
-      const expected = [precisionScore, recallScore, f1Score].map((score) => score(scores, targets, { average }));
+      const expected = [precision, recall, f1].map((score) => score(scores, targets, { average }));
       expect(metrics.map((metric) => metric.compute())).toEqual(expected);
       expect(combined.compute()).toEqual({ precision: expected[0], recall: expected[1], f1: expected[2] });
     }
-    const perClass = createPrecisionRecallF1SupportMetric();
+    const perClass = precisionRecallF1Support.create();
     expect(streamInBatches(perClass, scores, targets)).toEqual(precisionRecallF1Support(scores, targets));
     perClass.reset();
     expectMetricError(() => perClass.compute(), 'E_METRIC_UNDEFINED');
   });
 
   it('keeps tf.memory().numTensors flat across updates', () => {
-    const metric = createF1Metric({ average: 'macro' });
+    const metric = f1.create({ average: 'macro' });
     const scores = tf.tensor2d(multiclass.inputs.scores);
     const targets = tf.tensor1d(multiclass.inputs.targets, 'int32');
     const before = tf.memory().numTensors;
@@ -179,35 +171,35 @@ describe('streaming precision, recall and F1', () => {
 describe('precision, recall and F1 errors', () => {
   it("rejects average 'binary' on multi-class data, naming the classes and the alternatives", () => {
     const { predictions, targets } = absentLabels.inputs;
-    expectMetricError(() => f1Score(predictions, targets), 'E_METRIC_INPUT_MULTICLASS', /4 \(0, 1, 2, 3\).*'macro'/);
+    expectMetricError(() => f1(predictions, targets), 'E_METRIC_INPUT_MULTICLASS', /4 \(0, 1, 2, 3\).*'macro'/);
   });
 
   it('rejects a positive label that is not one of the two classes present (as sklearn)', () => {
     expectMetricError(
-      () => precisionScore([0, 2], [2, 0], {}),
+      () => precision([0, 2], [2, 0], {}),
       'E_METRIC_INPUT_LABEL',
       /positiveLabel 1 is not one of the classes present \(0, 2\)/,
     );
     // With a single class present sklearn proceeds: the absent positive class scores zeroDivision.
-    expect(precisionScore([0, 0], [0, 0], { positiveLabel: 1, zeroDivision: 1 })).toBe(1);
+    expect(precision([0, 0], [0, 0], { positiveLabel: 1, zeroDivision: 1 })).toBe(1);
   });
 
   it('rejects invalid options when the metric is created', () => {
     expectMetricError(
-      () => createPrecisionMetric({ average: 'samples' as ClassificationAverage }),
+      () => precision.create({ average: 'samples' as ClassificationAverage }),
       'E_METRIC_OPTION',
       /`average` is "samples"/,
     );
-    expectMetricError(() => createRecallMetric({ zeroDivision: 2 as 0 }), 'E_METRIC_OPTION', /zeroDivision/);
-    expectMetricError(() => createF1Metric({ labels: [0, 1] }), 'E_METRIC_OPTION', /binary/);
-    expectMetricError(() => createF1Metric({ average: 'macro', labels: [0, 0] }), 'E_METRIC_OPTION', /twice/);
-    expectMetricError(() => createF1Metric({ average: 'macro', labels: [] }), 'E_METRIC_OPTION', /non-empty/);
-    expectMetricError(() => createF1Metric({ average: 'macro', labels: [1.5] }), 'E_METRIC_OPTION', /1.5/);
-    expectMetricError(() => createF1Metric({ positiveLabel: -1 }), 'E_METRIC_OPTION', /positiveLabel/);
+    expectMetricError(() => recall.create({ zeroDivision: 2 as 0 }), 'E_METRIC_OPTION', /zeroDivision/);
+    expectMetricError(() => f1.create({ labels: [0, 1] }), 'E_METRIC_OPTION', /binary/);
+    expectMetricError(() => f1.create({ average: 'macro', labels: [0, 0] }), 'E_METRIC_OPTION', /twice/);
+    expectMetricError(() => f1.create({ average: 'macro', labels: [] }), 'E_METRIC_OPTION', /non-empty/);
+    expectMetricError(() => f1.create({ average: 'macro', labels: [1.5] }), 'E_METRIC_OPTION', /1.5/);
+    expectMetricError(() => f1.create({ positiveLabel: -1 }), 'E_METRIC_OPTION', /positiveLabel/);
   });
 
   it('rejects mismatched lengths and non-finite scores without changing the state', () => {
-    const metric = createPrecisionMetric({ average: 'micro' });
+    const metric = precision.create({ average: 'micro' });
     metric.update([0, 1, 2], [0, 1, 1]);
     expectMetricError(() => metric.update([0, 1], [0]), 'E_METRIC_INPUT_LENGTH');
     expectMetricError(() => metric.update([[Number.NaN, 1]], [0]), 'E_METRIC_INPUT_NOT_FINITE');

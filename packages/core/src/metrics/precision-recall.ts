@@ -21,7 +21,13 @@
  */
 import { TesseraError } from '../errors.js';
 import { LabelPairCounts, readLabelPairs } from './confusion-matrix.js';
-import type { LabelReadingOptions, Metric, MetricInput, MetricOptions } from './metric.js';
+import {
+  defineMetric,
+  type LabelReadingOptions,
+  type Metric,
+  type MetricFunction,
+  type MetricOptions,
+} from './metric.js';
 import { assertSeenSamples, validateChoice, validateLabelsOption, validateThreshold } from './metric-input.js';
 
 export type ClassificationAverage = 'binary' | 'micro' | 'macro' | 'weighted';
@@ -194,16 +200,14 @@ function createCountingMetric<Result>(
   };
 }
 
-/** Streaming precision, recall and F1 together (one set of counts). */
-export function createPrecisionRecallF1Metric(options: PrecisionRecallOptions = {}): Metric<PrecisionRecallF1> {
+function createPrecisionRecallF1(options: PrecisionRecallOptions = {}): Metric<PrecisionRecallF1> {
   const validated = validateOptions(options);
   return createCountingMetric(options.name ?? 'precisionRecallF1', options, (counts) =>
     averagedFromCounts(counts, validated),
   );
 }
 
-/** Streaming precision: of the samples predicted as a class, the fraction that are that class. */
-export function createPrecisionMetric(options: PrecisionRecallOptions = {}): Metric {
+function createPrecision(options: PrecisionRecallOptions = {}): Metric {
   const validated = validateOptions(options);
   return createCountingMetric(
     options.name ?? 'precision',
@@ -212,8 +216,7 @@ export function createPrecisionMetric(options: PrecisionRecallOptions = {}): Met
   );
 }
 
-/** Streaming recall: of the samples of a class, the fraction predicted as that class. */
-export function createRecallMetric(options: PrecisionRecallOptions = {}): Metric {
+function createRecall(options: PrecisionRecallOptions = {}): Metric {
   const validated = validateOptions(options);
   return createCountingMetric(
     options.name ?? 'recall',
@@ -222,14 +225,12 @@ export function createRecallMetric(options: PrecisionRecallOptions = {}): Metric
   );
 }
 
-/** Streaming F1: the harmonic mean of precision and recall, per class, then averaged. */
-export function createF1Metric(options: PrecisionRecallOptions = {}): Metric {
+function createF1(options: PrecisionRecallOptions = {}): Metric {
   const validated = validateOptions(options);
   return createCountingMetric(options.name ?? 'f1', options, (counts) => averagedFromCounts(counts, validated).f1);
 }
 
-/** Streaming per-class precision, recall, F1 and support. */
-export function createPrecisionRecallF1SupportMetric(
+function createPrecisionRecallF1Support(
   options: PrecisionRecallF1SupportOptions = {},
 ): Metric<PrecisionRecallF1Support> {
   const { labels, zeroDivision } = validateOptions({ ...options, average: 'macro' });
@@ -239,39 +240,31 @@ export function createPrecisionRecallF1SupportMetric(
   });
 }
 
-function once<Result>(metric: Metric<Result>, predictions: MetricInput, targets: MetricInput): Result {
-  metric.update(predictions, targets);
-  return metric.compute();
-}
+/** Precision, recall and F1 together, from one set of counts (one batch, or streamed by `.create()`). */
+export const precisionRecallF1: MetricFunction<PrecisionRecallOptions, PrecisionRecallF1> =
+  defineMetric(createPrecisionRecallF1);
 
-/** Precision of one set of predictions (scikit-learn's `precision_score(y_true, y_pred)`). */
-export function precisionScore(
-  predictions: MetricInput,
-  targets: MetricInput,
-  options: PrecisionRecallOptions = {},
-): number {
-  return once(createPrecisionMetric(options), predictions, targets);
-}
+/**
+ * Precision: of the samples predicted as a class, the fraction that are that class
+ * (scikit-learn's `precision_score(y_true, y_pred)`); `precision.create()` streams it.
+ */
+export const precision: MetricFunction<PrecisionRecallOptions> = defineMetric(createPrecision);
 
-/** Recall of one set of predictions (scikit-learn's `recall_score(y_true, y_pred)`). */
-export function recallScore(
-  predictions: MetricInput,
-  targets: MetricInput,
-  options: PrecisionRecallOptions = {},
-): number {
-  return once(createRecallMetric(options), predictions, targets);
-}
+/**
+ * Recall: of the samples of a class, the fraction predicted as that class (scikit-learn's
+ * `recall_score(y_true, y_pred)`); `recall.create()` streams it.
+ */
+export const recall: MetricFunction<PrecisionRecallOptions> = defineMetric(createRecall);
 
-/** F1 of one set of predictions (scikit-learn's `f1_score(y_true, y_pred)`). */
-export function f1Score(predictions: MetricInput, targets: MetricInput, options: PrecisionRecallOptions = {}): number {
-  return once(createF1Metric(options), predictions, targets);
-}
+/**
+ * F1: the harmonic mean of precision and recall, per class, then averaged (scikit-learn's
+ * `f1_score(y_true, y_pred)`); `f1.create()` streams it.
+ */
+export const f1: MetricFunction<PrecisionRecallOptions> = defineMetric(createF1);
 
-/** Per-class precision, recall, F1 and support (`precision_recall_fscore_support(average=None)`). */
-export function precisionRecallF1Support(
-  predictions: MetricInput,
-  targets: MetricInput,
-  options: PrecisionRecallF1SupportOptions = {},
-): PrecisionRecallF1Support {
-  return once(createPrecisionRecallF1SupportMetric(options), predictions, targets);
-}
+/**
+ * Per-class precision, recall, F1 and support (`precision_recall_fscore_support(average=None)`);
+ * `precisionRecallF1Support.create()` streams them.
+ */
+export const precisionRecallF1Support: MetricFunction<PrecisionRecallF1SupportOptions, PrecisionRecallF1Support> =
+  defineMetric(createPrecisionRecallF1Support);

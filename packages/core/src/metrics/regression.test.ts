@@ -2,17 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
 import { expectClose, expectMetricError, reference, streamInBatches } from './fixtures/reference.js';
-import type { Metric, MetricInput } from './metric.js';
-import {
-  createMeanAbsoluteErrorMetric,
-  createMeanSquaredErrorMetric,
-  createR2ScoreMetric,
-  createRootMeanSquaredErrorMetric,
-  meanAbsoluteError,
-  meanSquaredError,
-  r2Score,
-  rootMeanSquaredError,
-} from './regression.js';
+import type { MetricFunction } from './metric.js';
+import { meanAbsoluteError, meanSquaredError, r2Score, rootMeanSquaredError } from './regression.js';
 
 const { regression } = reference;
 
@@ -21,11 +12,11 @@ beforeAll(async () => {
 });
 
 const METRICS = [
-  ['meanSquaredError', meanSquaredError, createMeanSquaredErrorMetric],
-  ['rootMeanSquaredError', rootMeanSquaredError, createRootMeanSquaredErrorMetric],
-  ['meanAbsoluteError', meanAbsoluteError, createMeanAbsoluteErrorMetric],
-  ['r2', r2Score, createR2ScoreMetric],
-] as const satisfies readonly (readonly [string, (p: MetricInput, t: MetricInput) => number, () => Metric])[];
+  ['meanSquaredError', meanSquaredError],
+  ['rootMeanSquaredError', rootMeanSquaredError],
+  ['meanAbsoluteError', meanAbsoluteError],
+  ['r2', r2Score],
+] as const satisfies readonly (readonly [string, MetricFunction])[];
 
 describe('regression metrics against sklearn', () => {
   it('single output, from arrays, [batch] and [batch, 1] tensors', () => {
@@ -58,14 +49,14 @@ describe('streaming regression metrics', () => {
   it('equal the full-data values exactly over uneven batches', () => {
     for (const { inputs } of [regression.single, regression.multiOutput]) {
       const { predictions, targets } = inputs;
-      for (const [key, score, create] of METRICS) {
-        expect(streamInBatches(create(), predictions, targets), key).toBe(score(predictions, targets));
+      for (const [key, score] of METRICS) {
+        expect(streamInBatches(score.create(), predictions, targets), key).toBe(score(predictions, targets));
       }
     }
   });
 
   it('keeps tf.memory().numTensors flat, and resets', () => {
-    const metric = createR2ScoreMetric();
+    const metric = r2Score.create();
     const predictions = tf.tensor2d(regression.multiOutput.inputs.predictions);
     const targets = tf.tensor2d(regression.multiOutput.inputs.targets);
     const before = tf.memory().numTensors;
@@ -82,7 +73,7 @@ describe('streaming regression metrics', () => {
 
 describe('regression errors', () => {
   it('rejects mismatched lengths, outputs, shapes and non-finite values without changing the state', () => {
-    const metric = createMeanSquaredErrorMetric();
+    const metric = meanSquaredError.create();
     metric.update([1, 2], [1, 4]);
     expectMetricError(() => metric.update([1, 2, 3], [1, 2]), 'E_METRIC_INPUT_LENGTH', /3 samples but targets have 2/);
     expectMetricError(
@@ -107,6 +98,6 @@ describe('regression errors', () => {
 
   it('R² with one sample is undefined (sklearn returns NaN with a warning; we throw)', () => {
     expectMetricError(() => r2Score([1], [2]), 'E_METRIC_UNDEFINED', /single sample/);
-    expectMetricError(() => createMeanAbsoluteErrorMetric().compute(), 'E_METRIC_UNDEFINED', /before any samples/);
+    expectMetricError(() => meanAbsoluteError.create().compute(), 'E_METRIC_UNDEFINED', /before any samples/);
   });
 });

@@ -15,7 +15,7 @@
  * depends on where batches split.
  */
 import { TesseraError } from '../errors.js';
-import type { Metric, MetricInput, MetricOptions } from './metric.js';
+import { defineMetric, type Metric, type MetricFunction, type MetricInput, type MetricOptions } from './metric.js';
 import { assertFinite, assertSameLength, assertSeenSamples, type NumericData, readNumeric } from './metric-input.js';
 
 /** Shape as [samples, outputs]: `[n]` and `[n, 1]` are both one output. */
@@ -116,13 +116,11 @@ const meanSquared = (accumulator: RegressionAccumulator) =>
     (output) => accumulator.squaredErrorSum[output]! / accumulator.count,
   );
 
-/** Streaming mean squared error. Predictions and targets: `[batch]` or `[batch, outputs]`. */
-export function createMeanSquaredErrorMetric(options: MetricOptions = {}): Metric {
+function createMeanSquaredError(options: MetricOptions = {}): Metric {
   return createRegressionMetric(options.name ?? 'meanSquaredError', meanSquared);
 }
 
-/** Streaming root mean squared error (for several outputs: the mean of each output's RMSE, as sklearn). */
-export function createRootMeanSquaredErrorMetric(options: MetricOptions = {}): Metric {
+function createRootMeanSquaredError(options: MetricOptions = {}): Metric {
   return createRegressionMetric(options.name ?? 'rootMeanSquaredError', (accumulator) =>
     accumulator.averageOverOutputs('root mean squared error', (output) =>
       Math.sqrt(accumulator.squaredErrorSum[output]! / accumulator.count),
@@ -130,8 +128,7 @@ export function createRootMeanSquaredErrorMetric(options: MetricOptions = {}): M
   );
 }
 
-/** Streaming mean absolute error. */
-export function createMeanAbsoluteErrorMetric(options: MetricOptions = {}): Metric {
+function createMeanAbsoluteError(options: MetricOptions = {}): Metric {
   return createRegressionMetric(options.name ?? 'meanAbsoluteError', (accumulator) =>
     accumulator.averageOverOutputs(
       'mean absolute error',
@@ -140,13 +137,7 @@ export function createMeanAbsoluteErrorMetric(options: MetricOptions = {}): Metr
   );
 }
 
-/**
- * Streaming coefficient of determination R². Note the argument order (predictions, targets): the
- * reverse of sklearn's `r2_score(y_true, y_pred)`, and R² is not symmetric.
- *
- * Throws `E_METRIC_UNDEFINED` with fewer than two samples (sklearn warns and returns NaN).
- */
-export function createR2ScoreMetric(options: MetricOptions = {}): Metric {
+function createR2Score(options: MetricOptions = {}): Metric {
   return createRegressionMetric(options.name ?? 'r2', (accumulator) => {
     if (accumulator.count === 1) {
       throw new TesseraError('E_METRIC_UNDEFINED', 'R² is undefined for a single sample; it needs at least two');
@@ -161,27 +152,26 @@ export function createR2ScoreMetric(options: MetricOptions = {}): Metric {
   });
 }
 
-function once(metric: Metric, predictions: MetricInput, targets: MetricInput): number {
-  metric.update(predictions, targets);
-  return metric.compute();
-}
+/**
+ * Mean squared error (`mean_squared_error(y_true, y_pred)`); `meanSquaredError.create()` streams it.
+ * Predictions and targets: `[batch]` or `[batch, outputs]`. The training loss is
+ * `meanSquaredErrorLoss` (tensors in, a differentiable tensor out); this is the evaluation metric.
+ */
+export const meanSquaredError: MetricFunction = defineMetric(createMeanSquaredError);
 
-/** Mean squared error of one set of predictions (`mean_squared_error(y_true, y_pred)`). */
-export function meanSquaredError(predictions: MetricInput, targets: MetricInput): number {
-  return once(createMeanSquaredErrorMetric(), predictions, targets);
-}
+/**
+ * Root mean squared error (`mean_squared_error(y_true, y_pred, squared=False)`); for several
+ * outputs the mean of each output's RMSE, as sklearn. `.create()` streams it.
+ */
+export const rootMeanSquaredError: MetricFunction = defineMetric(createRootMeanSquaredError);
 
-/** Root mean squared error (`mean_squared_error(y_true, y_pred, squared=False)`). */
-export function rootMeanSquaredError(predictions: MetricInput, targets: MetricInput): number {
-  return once(createRootMeanSquaredErrorMetric(), predictions, targets);
-}
+/** Mean absolute error (`mean_absolute_error(y_true, y_pred)`); `.create()` streams it. */
+export const meanAbsoluteError: MetricFunction = defineMetric(createMeanAbsoluteError);
 
-/** Mean absolute error (`mean_absolute_error(y_true, y_pred)`). */
-export function meanAbsoluteError(predictions: MetricInput, targets: MetricInput): number {
-  return once(createMeanAbsoluteErrorMetric(), predictions, targets);
-}
-
-/** R² of one set of predictions (`r2_score(y_true, y_pred)`; note the reversed argument order). */
-export function r2Score(predictions: MetricInput, targets: MetricInput): number {
-  return once(createR2ScoreMetric(), predictions, targets);
-}
+/**
+ * Coefficient of determination R² (`r2_score(y_true, y_pred)`); `r2Score.create()` streams it.
+ * Note the argument order (predictions, targets): the reverse of sklearn's, and R² is not symmetric.
+ *
+ * Throws `E_METRIC_UNDEFINED` with fewer than two samples (sklearn warns and returns NaN).
+ */
+export const r2Score: MetricFunction = defineMetric(createR2Score);

@@ -14,7 +14,7 @@
  * float64 memory. Use it on evaluation sets, not on unbounded streams.
  */
 import { TesseraError } from '../errors.js';
-import type { Metric, MetricInput, MetricOptions } from './metric.js';
+import { defineMetric, type Metric, type MetricFunction, type MetricOptions } from './metric.js';
 import { assertSameLength, assertSeenSamples, readLabels, readScores, validateChoice } from './metric-input.js';
 
 /** How one-vs-rest AUCs combine: mean over classes, prevalence-weighted mean, or pooled. */
@@ -179,15 +179,7 @@ function computeFromStore(store: ScoreStore, average: RocAucAverage): number {
   return weightedSum / weightSum;
 }
 
-/**
- * Streaming ROC AUC. Predictions (scores or probabilities) decide the mode by their shape:
- * - `[batch]` or `[batch, 1]`: binary; targets hold two class indices, the larger is positive;
- * - `[batch, 2]`: binary on column 1 (class 1's probability); targets are 0 or 1;
- * - `[batch, classes ≥ 3]`: one-vs-rest over classes; rows must sum to 1; targets in [0, classes).
- *
- * `compute` throws `E_METRIC_UNDEFINED` when a class needed for an AUC never occurs in the targets.
- */
-export function createRocAucMetric(options: RocAucOptions = {}): Metric {
+function createRocAuc(options: RocAucOptions = {}): Metric {
   const average = validateChoice('average', options.average ?? 'macro', ['macro', 'weighted', 'micro'] as const);
   const store = new ScoreStore();
   return {
@@ -218,9 +210,14 @@ export function createRocAucMetric(options: RocAucOptions = {}): Metric {
   };
 }
 
-/** ROC AUC of one set of scores (scikit-learn's `roc_auc_score(y_true, y_score, multi_class='ovr')`). */
-export function rocAucScore(predictions: MetricInput, targets: MetricInput, options: RocAucOptions = {}): number {
-  const metric = createRocAucMetric(options);
-  metric.update(predictions, targets);
-  return metric.compute();
-}
+/**
+ * ROC AUC (scikit-learn's `roc_auc_score(y_true, y_score, multi_class='ovr')`), of one batch or,
+ * through `rocAuc.create()`, streamed. Predictions (scores or probabilities) decide the mode by
+ * their shape:
+ * - `[batch]` or `[batch, 1]`: binary; targets hold two class indices, the larger is positive;
+ * - `[batch, 2]`: binary on column 1 (class 1's probability); targets are 0 or 1;
+ * - `[batch, classes ≥ 3]`: one-vs-rest over classes; rows must sum to 1; targets in [0, classes).
+ *
+ * `compute` throws `E_METRIC_UNDEFINED` when a class needed for an AUC never occurs in the targets.
+ */
+export const rocAuc: MetricFunction<RocAucOptions> = defineMetric(createRocAuc);

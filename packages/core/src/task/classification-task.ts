@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '../errors.js';
 import { type CrossEntropyOptions, crossEntropy } from '../losses/cross-entropy.js';
-import { createAccuracyMetric } from '../metrics/accuracy.js';
+import { accuracy } from '../metrics/accuracy.js';
 import type { Metric } from '../metrics/metric.js';
 import type { Module } from '../nn/module.js';
 import type { Task } from './task.js';
@@ -44,7 +44,7 @@ export function classificationTask(
       const loss = crossEntropy(predictions, tf.cast(targets, 'int32'), options.loss) as tf.Scalar;
       return { loss, predictions, targets, itemCount: targets.shape[0] as number };
     },
-    createMetrics: options.metrics ?? (() => [createAccuracyMetric()]),
+    createMetrics: options.metrics ?? (() => [accuracy.create()]),
     predict(model, batch) {
       return tf.softmax(model.forward(field(batch, inputField)));
     },

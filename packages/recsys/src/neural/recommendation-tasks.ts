@@ -1,9 +1,9 @@
 import {
   binaryCrossEntropyWithLogits,
-  createMeanAbsoluteErrorMetric,
-  createRocAucMetric,
-  createRootMeanSquaredErrorMetric,
+  meanAbsoluteError,
   meanSquaredErrorLoss,
+  rocAuc,
+  rootMeanSquaredError,
   type Task,
   tf,
 } from '@tessera/core';
@@ -19,10 +19,7 @@ export function ratingPredictionTask(): Task<RecommendationBatch, AnyRecommendat
       const loss = meanSquaredErrorLoss(predictions, batch.targets) as tf.Scalar;
       return { loss, predictions, targets: batch.targets, itemCount: batch.targets.shape[0] as number };
     },
-    createMetrics: () => [
-      createRootMeanSquaredErrorMetric({ name: 'rmse' }),
-      createMeanAbsoluteErrorMetric({ name: 'mae' }),
-    ],
+    createMetrics: () => [rootMeanSquaredError.create({ name: 'rmse' }), meanAbsoluteError.create({ name: 'mae' })],
     predict: (model, batch) => model.forward(batch),
   };
 }
@@ -40,7 +37,7 @@ export function implicitFeedbackTask(): Task<RecommendationBatch, AnyRecommendat
       const loss = binaryCrossEntropyWithLogits(predictions, batch.targets) as tf.Scalar;
       return { loss, predictions, targets: batch.targets, itemCount: batch.targets.shape[0] as number };
     },
-    createMetrics: () => [createRocAucMetric({ name: 'rocAuc' })],
+    createMetrics: () => [rocAuc.create({ name: 'rocAuc' })],
     predict: (model, batch) => tf.sigmoid(model.forward(batch)),
   };
 }

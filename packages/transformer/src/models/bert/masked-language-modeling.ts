@@ -1,7 +1,7 @@
 import {
-  createPerplexityMetric,
   createRandomGenerator,
   crossEntropy,
+  perplexity,
   type RandomGenerator,
   type Task,
   TesseraError,
@@ -66,7 +66,7 @@ export function maskedLanguageModelingTask(): Task<MaskedLanguageModelingBatch, 
       );
       return { loss, predictions: logits, targets: batch.labels, itemCount };
     },
-    createMetrics: () => [createPerplexityMetric({ ignoreIndex: -100 })],
+    createMetrics: () => [perplexity.create({ ignoreIndex: -100 })],
     predict: (model, batch) => model.forward(batch.inputIds, bertInputs(batch)), // [batch, time, vocabulary]
   };
 }

@@ -1,4 +1,4 @@
-import { createAccuracyMetric, crossEntropy, type Task, tf } from '@tessera/core';
+import { accuracy, crossEntropy, type Task, tf } from '@tessera/core';
 import type { BertForSequenceClassification } from './bert.js';
 import { bertInputs } from './bert-batch-inputs.js';
 
@@ -23,7 +23,7 @@ export function sequenceClassificationTask(): Task<SequenceClassificationBatch, 
         itemCount: labels.shape[0] as number,
       };
     },
-    createMetrics: () => [createAccuracyMetric()],
+    createMetrics: () => [accuracy.create()],
     predict: (model, batch) => model.forward(batch.inputIds, bertInputs(batch)), // [batch, labels]
   };
 }

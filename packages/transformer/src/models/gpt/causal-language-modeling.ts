@@ -1,8 +1,8 @@
 import {
-  createPerplexityMetric,
   crossEntropy,
   datasetFromArray,
   type InMemoryDataset,
+  perplexity,
   type Task,
   TesseraError,
   tf,
@@ -68,7 +68,7 @@ export function causalLanguageModelingTask(
       );
       return { loss, predictions: logits, targets: batch.targets, itemCount };
     },
-    createMetrics: () => [createPerplexityMetric({ ignoreIndex })],
+    createMetrics: () => [perplexity.create({ ignoreIndex })],
     predict(model, batch) {
       return model.forward(batch.inputIds);
     },
