@@ -92,27 +92,6 @@ export {
   readExportManifest,
 } from './export/read-export-directory.js';
 export { sha256Hex } from './export/sha256.js';
-export {
-  FusedKernelName,
-  fusedAdamUpdate,
-  fusedAdamUpdateAvailable,
-  fusedClipByGlobalNorm,
-  fusedClipByGlobalNormAvailable,
-  fusedEmbedding,
-  fusedEmbeddingAvailable,
-  fusedGelu,
-  fusedGeluAvailable,
-  fusedLayerNorm,
-  fusedLayerNormAvailable,
-  fusedLinear,
-  fusedLinearAvailable,
-  fusedScaledDotProductAttention,
-  fusedScaledDotProductAttentionAvailable,
-  fusedSoftmaxCrossEntropy,
-  fusedSoftmaxCrossEntropyAvailable,
-  hasFusedKernel,
-  runFusedKernel,
-} from './fused/index.js';
 export type { BinaryCrossEntropyOptions } from './losses/binary-cross-entropy.js';
 export { binaryCrossEntropyWithLogits } from './losses/binary-cross-entropy.js';
 export type { CrossEntropyOptions } from './losses/cross-entropy.js';

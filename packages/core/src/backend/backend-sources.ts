@@ -1,4 +1,8 @@
 import type { BackendName, DeviceKind } from '@tessera/spec';
+// The embedded default, installed with core, registers its tfjs backend on import as tfjs backends
+// do: code that never calls initBackend runs on wasm, as with tfjs's own packages. Its kernel fills
+// and overrides are applied when initBackend activates it.
+import '@tessera/backend-wasm';
 
 /**
  * Where each backend comes from, most preferred first. This list is all @tessera/core knows of

@@ -1,6 +1,4 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type BackendActivation,
@@ -13,44 +11,31 @@ import { BACKEND_SOURCES, type BackendSource } from './backend-sources.js';
 import { activateTfjsBackend } from './tfjs-backend-activation.js';
 
 /**
- * A package is looked for where @tessera/core is installed, then from the app's working directory
- * (a strict package manager may not let core see its siblings).
+ * A package is looked for where @tessera/core is installed, as Node resolves it from core (npm's and
+ * Yarn's node_modules; with pnpm's isolated layout, hoist the backend packages).
+ * It is then imported by name, so the app and core share one instance of it.
  */
-const resolvers = [createRequire(import.meta.url), createRequire(join(process.cwd(), 'package.json'))];
+const requireFromCore = createRequire(import.meta.url);
 
-function resolvePackage(packageName: string): string | undefined {
-  for (const resolver of resolvers) {
-    try {
-      return resolver.resolve(packageName);
-    } catch {
-      // not found from here; try the next place
-    }
+function isInstalled(packageName: string): boolean {
+  try {
+    requireFromCore.resolve(packageName);
+    return true;
+  } catch {
+    return false;
   }
-  return undefined;
 }
 
-const loadedPackages = new Map<string, Promise<unknown>>();
-
-/** Imports a package once; by name where core can see it, else by the path found from the app. */
-function importPackage(packageName: string, resolved: string): Promise<unknown> {
-  let loading = loadedPackages.get(packageName);
-  if (loading === undefined) {
-    // A variable specifier keeps bundlers from trying to resolve optional packages.
-    const specifier: string = packageName;
-    loading = import(specifier).catch((error: unknown) => {
-      if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-      return import(pathToFileURL(resolved).href);
-    });
-    loadedPackages.set(packageName, loading);
-  }
-  return loading;
+function importPackage(packageName: string): Promise<unknown> {
+  // A variable specifier keeps bundlers from trying to resolve optional packages.
+  const specifier: string = packageName;
+  return import(specifier);
 }
 
 type Loaded = { adapter?: BackendAdapter; availability: BackendAvailability };
 
 async function loadSource(source: BackendSource): Promise<Loaded> {
-  const resolved = resolvePackage(source.packageName);
-  if (resolved === undefined) {
+  if (!isInstalled(source.packageName)) {
     return {
       availability: {
         available: false,
@@ -60,7 +45,7 @@ async function loadSource(source: BackendSource): Promise<Loaded> {
   }
   let module: unknown;
   try {
-    module = await importPackage(source.packageName, resolved);
+    module = await importPackage(source.packageName);
   } catch (error) {
     return {
       availability: {

@@ -13,8 +13,11 @@ export const EXPORT_CONFIG_FILE = 'config.json';
 export const EXPORT_FORMAT = 'tessera-export';
 export const EXPORT_FORMAT_VERSION = 1;
 
-/** The kinds the domain packages write; other strings are allowed for custom models. */
-export type ExportModelKind = 'gpt' | 'bert-classifier' | 'image-classifier' | 'recommender' | (string & {});
+/**
+ * The model kind an export holds (`gpt`, `image-classifier`, …): any name a package registered with
+ * `registerExportKind`; `listExportKinds()` lists those loaded. Core names none itself.
+ */
+export type ExportModelKind = string;
 
 export interface ExportFileEntry {
   /** A plain file name inside the export directory (no folders, no leading dot). */

@@ -71,7 +71,9 @@ export class IdMapping {
   id(index: number): string {
     const id = this.idByIndex[index];
     if (id === undefined) {
-      throw new TesseraError('E_RECSYS_INDEX', `index ${index} is outside the mapping's [0, ${this.size})`);
+      throw new TesseraError('E_RECSYS_INDEX', `index ${index} is outside the mapping's [0, ${this.size})`, {
+        category: 'internal',
+      });
     }
     return id;
   }
