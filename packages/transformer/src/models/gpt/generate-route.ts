@@ -72,7 +72,10 @@ function streamGeneration(
       if (!gone) channel.push({ done: true, text: tokenizer.decode(tokens), tokens: tokens.length, seed });
       channel.close();
     } catch (error) {
-      channel.fail(error); // the server logs it and ends the stream with an error event
+      // While the client reads, the server logs it and ends the stream with an error event; once it
+      // has gone, nobody reads the failure, so it is logged here.
+      if (context.signal.aborted) context.log.error({ err: error }, 'generation failed after the client went away');
+      else channel.fail(error);
     } finally {
       context.signal.removeEventListener('abort', stopGenerating);
       release();
