@@ -24,6 +24,11 @@ if (!haveChromium) {
 const here = import.meta.dirname;
 const run = promisify(execFile);
 
+// CI installs Chromium (.ci/run): there, a missing browser is a failure, never a silent skip.
+it.runIf(process.env.CI === 'true')('has Chromium when CI runs', () => {
+  expect(haveChromium, `no Chromium at ${chromiumPath}`).toBe(true);
+});
+
 describe.skipIf(!haveChromium)('browser-generate page (Vite build, headless Chromium)', () => {
   const work = mkdtempSync(join(tmpdir(), 'tessera-browser-generate-'));
   const dist = join(work, 'dist');
