@@ -289,9 +289,23 @@ function isNonNegativeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** A short rendering of an unexpected JSON value for an error message. */
+/**
+ * A short rendering of an unexpected JSON value for an error message. Shallow on purpose: a header
+ * may nest arrays thousands deep, and JSON.stringify would overflow the stack on it.
+ */
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing (missing)';
-  const text = JSON.stringify(value);
+  const text = preview(value, 2);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function preview(value: unknown, depth: number): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? String(value);
+  if (depth === 0) return Array.isArray(value) ? '[...]' : '{...}';
+  if (Array.isArray(value)) {
+    const items = value.slice(0, 8).map((item) => preview(item, depth - 1));
+    return `[${items.join(',')}${value.length > 8 ? ',...' : ''}]`;
+  }
+  const entries = Object.entries(value).slice(0, 8);
+  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${preview(item, depth - 1)}`).join(',')}}`;
 }

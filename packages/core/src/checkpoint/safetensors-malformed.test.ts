@@ -24,6 +24,13 @@ describe('malformed input', () => {
     ['a header that is an array', rawSafetensors([1, 2]), 'E_SAFETENSORS_HEADER', /must be a JSON object.*got \[1,2\]/],
     ['a header that is null', rawSafetensors('null'), 'E_SAFETENSORS_HEADER'],
     ['truncated JSON', rawSafetensors('{"a":'), 'E_SAFETENSORS_JSON', /not valid JSON/],
+    // Nesting JSON.stringify cannot render without overflowing the stack (a RangeError before).
+    [
+      'a tensor entry of deeply nested arrays',
+      rawSafetensors(`{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`),
+      'E_SAFETENSORS_HEADER',
+      /entry 'a' must be an object.*got \[\[\[\.\.\.\]\]\]/,
+    ],
     ['invalid UTF-8', rawSafetensors(Buffer.from([0x7b, 0xff, 0x7d]).toString('latin1')), 'E_SAFETENSORS_JSON'],
     ['a byte-order mark', rawSafetensors('\ufeff{}'), 'E_SAFETENSORS_JSON'],
     ['a tensor entry that is a number', rawSafetensors({ a: 5 }), 'E_SAFETENSORS_HEADER', /entry 'a'/],
