@@ -104,6 +104,17 @@ describe('export directories', () => {
     const manifest = JSON.parse(await readFile(join(root, 'kind', EXPORT_MANIFEST_FILE), 'utf8'));
     manifest.files[0].path = '../../etc/passwd';
     expect(() => parseExportManifest(JSON.stringify(manifest))).toThrow(/E_EXPORT_MANIFEST.*unsafe/);
+    // A quantization field the int8 writer never writes is refused, not trusted.
+    const float32 = JSON.parse(await readFile(join(root, 'kind', EXPORT_MANIFEST_FILE), 'utf8'));
+    for (const quantization of ['int8', { scheme: 'int4' }, { scheme: 'int8-symmetric-per-channel' }]) {
+      expect(() => parseExportManifest(JSON.stringify({ ...float32, quantization }))).toThrow(
+        /E_EXPORT_MANIFEST.*quantization/,
+      );
+    }
+    const badEntry = { scheme: 'int8-symmetric-per-channel', tensors: { w: { axis: 2, shape: [3, 4] } } };
+    expect(() => parseExportManifest(JSON.stringify({ ...float32, quantization: badEntry }))).toThrow(
+      /E_EXPORT_MANIFEST.*int8 tensor 'w'/,
+    );
     await expect(write('bad-name', { files: { '../x': 'no' } })).rejects.toThrow(/E_EXPORT_FILE/);
   });
 

@@ -1,5 +1,5 @@
 import { TesseraError } from '../errors.js';
-import type { QuantizationSummary } from '../quantization/int8-safetensors.js';
+import { INT8_QUANTIZATION_SCHEME, type QuantizationSummary } from '../quantization/int8-safetensors.js';
 
 /**
  * The manifest of an export directory (`tessera.json`): what model it is, who wrote it with which
@@ -89,6 +89,7 @@ export function parseExportManifest(text: string): ExportManifest {
       invalid(`gives ${file.path} no valid sha256`);
     }
   }
+  checkQuantization(manifest.quantization);
   for (const required of [EXPORT_WEIGHTS_FILE, EXPORT_CONFIG_FILE]) {
     if (!seen.has(required)) invalid(`does not list ${required}`);
   }
@@ -98,4 +99,25 @@ export function parseExportManifest(text: string): ExportManifest {
     quantization: manifest.quantization ?? null,
     metadata: manifest.metadata ?? {},
   } as ExportManifest;
+}
+
+/** null (float32 weights) or the summary the int8 writer records: anything else is refused. */
+function checkQuantization(quantization: unknown): void {
+  if (quantization === undefined || quantization === null) return;
+  const summary = quantization as Partial<QuantizationSummary>;
+  if (typeof summary !== 'object' || summary.scheme !== INT8_QUANTIZATION_SCHEME) {
+    invalid(
+      `has "quantization" ${JSON.stringify(quantization).slice(0, 60)}; expected null or {"scheme": "${INT8_QUANTIZATION_SCHEME}", "tensors": {...}}`,
+    );
+  }
+  if (typeof summary.tensors !== 'object' || summary.tensors === null || Array.isArray(summary.tensors)) {
+    invalid('has a "quantization" with no "tensors" object naming the int8 tensors');
+  }
+  for (const [name, entry] of Object.entries(summary.tensors)) {
+    const { axis, shape } = (entry ?? {}) as { axis?: unknown; shape?: unknown };
+    const validShape = Array.isArray(shape) && shape.every((size) => Number.isSafeInteger(size) && size >= 0);
+    if (!Number.isSafeInteger(axis) || (axis as number) < 0 || !validShape || (axis as number) >= shape.length) {
+      invalid(`gives int8 tensor '${name}' no valid {axis, shape}`);
+    }
+  }
 }
