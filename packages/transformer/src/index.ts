@@ -17,6 +17,9 @@ export type { BertLoadOptions } from './models/bert/bert-pretrained.js';
 export { loadBertTokenizer, saveBertTokenizer } from './models/bert/bert-tokenizer-files.js';
 export { exportBertClassifier } from './models/bert/export-bert-classifier.js';
 export { exportGpt } from './models/gpt/export-gpt.js';
+export type { PretrainedLlama } from './models/llama/llama-pretrained.js';
+export type { SaveLlamaOptions } from './models/llama/save-llama-pretrained.js';
+export { LlamaTokenizer, saveLlamaPretrained } from './models/llama/save-llama-pretrained.js';
 export * from './portable.js';
 export { readWordPieceVocabulary } from './tokenizers/wordpiece-vocabulary.js';
 
@@ -24,3 +27,4 @@ export { readWordPieceVocabulary } from './tokenizers/wordpiece-vocabulary.js';
 // this order (the order `supportedModelTypes` lists them in).
 import './models/gpt/gpt2-pretrained.js';
 import './models/bert/bert-pretrained.js';
+import './models/llama/llama-pretrained.js';

@@ -92,6 +92,24 @@ export {
   tesseraStateToGpt2,
 } from './models/gpt/gpt2-hugging-face.js';
 export type { LoadedGptExport } from './models/gpt/load-gpt-export.js';
+export type { RotaryAngles } from './models/llama/grouped-query-attention.js';
+export { GroupedQueryAttention } from './models/llama/grouped-query-attention.js';
+export type { LlamaOptions } from './models/llama/llama.js';
+export { Llama, LlamaDecoderLayer, LlamaFeedForward } from './models/llama/llama.js';
+export type { LlamaConfig, LlamaFamily, LlamaPresetName, RopeScaling } from './models/llama/llama-config.js';
+export { llamaConfig, llamaFamilies, llamaPresetNames, validateLlamaConfig } from './models/llama/llama-config.js';
+export type { LlamaHuggingFaceConfig } from './models/llama/llama-hugging-face-config.js';
+export {
+  llamaConfigFromHuggingFace,
+  llamaConfigToHuggingFace,
+  llamaFamilyArchitectures,
+} from './models/llama/llama-hugging-face-config.js';
+export type { TensorCorrespondence } from './models/llama/llama-hugging-face-weights.js';
+export {
+  huggingFaceNameOfLlamaParameter,
+  tesseraNameOfLlamaTensor,
+} from './models/llama/llama-hugging-face-weights.js';
+export { applyRotaryEmbedding, RotaryEmbedding, ropeInverseFrequencies } from './models/llama/rotary-embedding.js';
 export { byteToCharacter, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE } from './tokenizers/byte-level.js';
 export type { ByteLevelBPEOptions, ByteLevelBPETokenizerJSON } from './tokenizers/byte-level-bpe-tokenizer.js';
 export { ByteLevelBPETokenizer, parseMerges } from './tokenizers/byte-level-bpe-tokenizer.js';

@@ -1,6 +1,5 @@
 import { createRandomGenerator, type RandomGenerator, TesseraError, tf } from '@tessera/core';
 import type { KeyValueCache } from '../attention/multi-head-attention.js';
-import type { GPT } from '../models/gpt/gpt.js';
 import { type SamplingOptions, sampleToken, validateSampling } from './sampling.js';
 import { yieldToEventLoop } from './yield-to-event-loop.js';
 
@@ -23,6 +22,19 @@ export interface GenerationOptions extends SamplingOptions {
   signal?: AbortSignal;
 }
 
+/** What generate needs of a model (GPT and Llama are both one): a context length, eval/train, full and incremental forward. */
+export interface CausalLanguageModel {
+  readonly config: { readonly blockSize: number };
+  readonly training: boolean;
+  eval(): unknown;
+  train(mode?: boolean): unknown;
+  forward(ids: tf.Tensor): tf.Tensor;
+  forwardIncremental(
+    ids: tf.Tensor,
+    caches: KeyValueCache[] | undefined,
+  ): { logits: tf.Tensor; caches: KeyValueCache[] };
+}
+
 function lastRow(logits: tf.Tensor): Float32Array {
   const [, time, vocabulary] = logits.shape as [number, number, number];
   return tf.tidy(() => tf.slice(logits, [0, time - 1, 0], [1, 1, vocabulary]).dataSync() as Float32Array);
@@ -36,7 +48,11 @@ function lastRow(logits: tf.Tensor): Float32Array {
  * tokens it yields to the event loop, so a server keeps answering and a worker keeps receiving
  * messages while it runs.
  */
-export async function generate(model: GPT, prompt: readonly number[], options: GenerationOptions): Promise<number[]> {
+export async function generate(
+  model: CausalLanguageModel,
+  prompt: readonly number[],
+  options: GenerationOptions,
+): Promise<number[]> {
   validateSampling(options);
   if (prompt.length === 0) throw new TesseraError('E_GENERATION_INPUT', 'the prompt needs at least one token');
   if (!(Number.isInteger(options.maxNewTokens) && options.maxNewTokens >= 0)) {

@@ -15,14 +15,14 @@ afterAll(async () => {
 
 describe('loadPretrained / savePretrained over the registered architectures', () => {
   it('supportedModelTypes lists the registered model types', () => {
-    expect([...supportedModelTypes]).toEqual(['gpt2', 'bert']);
+    expect([...supportedModelTypes]).toEqual(['gpt2', 'bert', 'llama', 'mistral', 'qwen2']);
   });
 
   it('an unsupported model_type names the supported ones', async () => {
-    await mkdir(join(directory, 'llama'), { recursive: true });
-    await writeFile(join(directory, 'llama', 'config.json'), JSON.stringify({ model_type: 'llama' }));
-    await expect(loadPretrained(join(directory, 'llama'))).rejects.toThrow(
-      'E_HF_MODEL_TYPE: model_type "llama" is not supported; supported model types: gpt2, bert',
+    await mkdir(join(directory, 'gemma'), { recursive: true });
+    await writeFile(join(directory, 'gemma', 'config.json'), JSON.stringify({ model_type: 'gemma' }));
+    await expect(loadPretrained(join(directory, 'gemma'))).rejects.toThrow(
+      'E_HF_MODEL_TYPE: model_type "gemma" is not supported; supported model types: gpt2, bert, llama, mistral, qwen2',
     );
   });
 
@@ -30,7 +30,7 @@ describe('loadPretrained / savePretrained over the registered architectures', ()
     class Unknown {}
     const target = join(directory, 'unknown');
     await expect(savePretrained(new Unknown() as never, target)).rejects.toThrow(
-      'E_HF_MODEL_TYPE: savePretrained writes the models of gpt2, bert; got a Unknown',
+      'E_HF_MODEL_TYPE: savePretrained writes the models of gpt2, bert, llama, mistral, qwen2; got a Unknown',
     );
     await expect(rm(target)).rejects.toThrow(/ENOENT/);
   });

@@ -6,6 +6,8 @@ import type { BertLoadOptions, PretrainedBert } from '../models/bert/bert-pretra
 import type { BertTokenizer } from '../models/bert/bert-tokenizer.js';
 import type { GPT } from '../models/gpt/gpt.js';
 import type { PretrainedGPT2 } from '../models/gpt/gpt2-pretrained.js';
+import type { Llama } from '../models/llama/llama.js';
+import type { PretrainedLlama } from '../models/llama/llama-pretrained.js';
 import type { ByteLevelBPETokenizer } from '../tokenizers/byte-level-bpe-tokenizer.js';
 import {
   findHuggingFaceArchitecture,
@@ -20,6 +22,9 @@ import {
 interface PretrainedModelTypes {
   gpt2: PretrainedGPT2;
   bert: PretrainedBert;
+  llama: PretrainedLlama<'llama'>;
+  mistral: PretrainedLlama<'mistral'>;
+  qwen2: PretrainedLlama<'qwen2'>;
 }
 
 export type SupportedModelType = keyof PretrainedModelTypes;
@@ -31,7 +36,7 @@ export interface LoadPretrainedOptions extends BertLoadOptions {
   modelType?: SupportedModelType;
 }
 
-export type { PretrainedBert, PretrainedGPT2 };
+export type { PretrainedBert, PretrainedGPT2, PretrainedLlama };
 /** What `loadPretrained` returns; `modelType` (and, for BERT, `architecture`) tells which model `model` is. */
 export type PretrainedModel = PretrainedModelTypes[SupportedModelType];
 
@@ -48,6 +53,9 @@ export type PretrainedModel = PretrainedModelTypes[SupportedModelType];
  *   fine-tune from a masked-LM checkpoint: weights the checkpoint lacks are then freshly initialised
  *   and listed in `newlyInitializedWeights`, weights of other heads in `unusedWeights`. The
  *   tokenizer is `vocab.txt` (+ `tokenizer_config.json`) or a WordPiece `tokenizer.json`.
+ * - `model_type: llama`, `mistral`, `qwen2` → `Llama` (LlamaForCausalLM, MistralForCausalLM,
+ *   Qwen2ForCausalLM) from `model.safetensors` or shards with `model.safetensors.index.json`
+ *   (F32/BF16/F16), loaded shard by shard; no tokenizer yet (tokenizer.json comes next).
  *
  * Weights are matched by name and shape, so a checkpoint that does not fit its config.json fails
  * with every differing name listed; an unknown model_type fails naming the supported ones.
@@ -96,11 +104,13 @@ export async function loadPretrained(directory: string, options: LoadPretrainedO
  * from the model: `GPT` → GPT2LMHeadModel (lm_head tied, so absent); `Bert` → BertModel (names
  * without `bert.`); `BertForMaskedLanguageModeling` → BertForMaskedLM (no pooler, decoder tied, as
  * transformers saves it); `BertForSequenceClassification` → BertForSequenceClassification.
+ * `Llama` → its config's family (`llama`, `mistral`, `qwen2`), in the dtype config.json's
+ * torch_dtype names, sharded above 5 GB (`saveLlamaPretrained` takes another size).
  * `huggingFaceConfig` (the one `loadPretrained` returned) keeps config.json's other fields, so
  * loading a directory and saving it again writes the same tensors and config.
  */
 export async function savePretrained(
-  model: GPT | AnyBertModel,
+  model: GPT | AnyBertModel | Llama,
   directory: string,
   options: { huggingFaceConfig?: Record<string, unknown>; tokenizer?: ByteLevelBPETokenizer | BertTokenizer } = {},
 ): Promise<void> {
