@@ -7,9 +7,10 @@
 
 /**
  * Every backend name Tessera knows, most preferred first (the order `initBackend` tries them in).
- * A name joins the list when a package provides it (`webgpu` will, with `@tessera/backend-webgpu`).
+ * A name joins the list when a package provides it. `webgpu` (`@tessera/backend-webgpu`) is
+ * preferred on a hardware adapter only: a software one is never chosen by preference.
  */
-export const BACKEND_NAMES = ['torch-cuda', 'tensorflow-gpu', 'tensorflow', 'torch', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['torch-cuda', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'torch', 'wasm', 'cpu'] as const;
 
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
@@ -19,6 +20,17 @@ export function isBackendName(value: unknown): value is BackendName {
 }
 
 export type DeviceKind = 'cpu' | 'gpu';
+
+/** What the caller of `isAvailable` is asking. */
+export interface BackendAvailabilityRequest {
+  /**
+   * True when the user named this backend (`initBackend({ backend })` or `TESSERA_BACKEND`),
+   * false or absent when core probes backends by preference. A backend that works but should
+   * never be picked unasked (WebGPU on a software adapter, far slower than the CPU backends)
+   * reports itself available only to an explicit request, and says how to make one otherwise.
+   */
+  explicit?: boolean;
+}
 
 export interface BackendAvailability {
   available: boolean;
@@ -41,8 +53,11 @@ export interface BackendAdapter {
   readonly packageName: string;
   /** The name the backend registers with tfjs (`tf.getBackend()` after activation). */
   readonly tfjsBackendName: string;
-  /** Resolves whether the backend can be used here. Never throws. */
-  isAvailable(): Promise<BackendAvailability>;
+  /**
+   * Resolves whether the backend can be used here (for an explicit request, see
+   * {@link BackendAvailabilityRequest}). Never throws.
+   */
+  isAvailable(request?: BackendAvailabilityRequest): Promise<BackendAvailability>;
   /**
    * Loads the backend, makes it the active tfjs backend (`tf.setBackend` on the tfjs-core instance
    * the caller shares) and fills or corrects the kernels Tessera needs. Throws a `TesseraError`

@@ -59,17 +59,29 @@ export interface ServeContext {
 /**
  * A streamed answer, sent as server-sent events (`data: <JSON>` per value, then the stream ends).
  * The server stops iterating when the client goes away; a failure mid-stream becomes a last
- * `data: {"error": …}` event.
+ * `data: {"error": …}` event (in the route's `errorFormat`).
  */
 export interface ServeEventStream {
   readonly stream: true;
   readonly events: AsyncIterable<unknown>;
+  /**
+   * A literal written as a last `data: <terminator>` line (not JSON) after the events when the
+   * stream ends normally: OpenAI's streams end with `data: [DONE]`. Absent: nothing is added.
+   */
+  readonly terminator?: string;
 }
 
 export interface ServeRoute<Loaded extends LoadedExport = LoadedExport> {
   readonly method: 'POST';
   /** e.g. `/v1/generate`. */
   readonly path: string;
+  /**
+   * How this route's errors are shaped (the HTTP status is the same either way): `tessera`, the
+   * default, is `{"error": {"code", "message"}}`; `openai` is OpenAI's `{"error": {"message",
+   * "type", "param", "code"}}` with the Tessera code in `code`, so OpenAI clients raise their typed
+   * errors. It applies to mid-stream error events too.
+   */
+  readonly errorFormat?: 'tessera' | 'openai';
   /** The JSON schema of the request body; unknown fields, wrong types and out-of-range values are refused. */
   bodySchema(loaded: Loaded, limits: ServeLimits): Record<string, unknown>;
   /** Answers one request with a JSON value, or with a stream of events. */

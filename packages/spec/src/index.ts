@@ -7,6 +7,7 @@ export type {
   BackendActivation,
   BackendAdapter,
   BackendAvailability,
+  BackendAvailabilityRequest,
   BackendCandidate,
   BackendInfo,
   BackendPackage,

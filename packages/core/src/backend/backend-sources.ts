@@ -29,6 +29,13 @@ export const BACKEND_SOURCES: readonly BackendSource[] = [
     tfjsBackendName: 'torch-cuda',
   },
   {
+    name: 'webgpu',
+    packageName: '@tessera/backend-webgpu',
+    provider: 'tessera',
+    device: 'gpu',
+    tfjsBackendName: 'webgpu',
+  },
+  {
     name: 'tensorflow-gpu',
     packageName: '@tensorflow/tfjs-node-gpu',
     provider: 'tfjs',

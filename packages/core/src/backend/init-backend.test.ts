@@ -17,7 +17,11 @@ const torchAvailability = await torchAdapter.isAvailable();
 const torchCudaAvailability = await builtinBackendAdapters
   .find((adapter) => adapter.name === 'torch-cuda')!
   .isAvailable();
-const withoutTorch = builtinBackendAdapters.filter((adapter) => !adapter.name.startsWith('torch'));
+// Likewise the optional @tessera/backend-webgpu on a hardware adapter (a software one is never preferred).
+const webgpuAvailability = await builtinBackendAdapters.find((adapter) => adapter.name === 'webgpu')!.isAvailable();
+const withoutNativeBackends = builtinBackendAdapters.filter(
+  (adapter) => !adapter.name.startsWith('torch') && adapter.name !== 'webgpu',
+);
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -26,7 +30,7 @@ afterEach(() => {
 describe('initBackend', () => {
   it('picks wasm as the best available backend when no native backend is installed', async () => {
     vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, '');
-    const info = await createBackendInitializer(withoutTorch).initBackend();
+    const info = await createBackendInitializer(withoutNativeBackends).initBackend();
     expect(info.name).toBe('wasm');
     expect(info.device).toBe('cpu');
     expect(info.selectedBy).toBe('preference');
@@ -41,11 +45,12 @@ describe('initBackend', () => {
   it.skipIf(!torchAvailability.available)('prefers torch over wasm when @tessera/backend-torch is usable', async () => {
     vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, '');
     const info = await initBackend();
-    const expected = torchCudaAvailability.available ? 'torch-cuda' : 'torch';
+    const expected = torchCudaAvailability.available ? 'torch-cuda' : webgpuAvailability.available ? 'webgpu' : 'torch';
     expect(info.name).toBe(expected);
     expect(tf.getBackend()).toBe(expected);
     expect(info.candidates.map((candidate) => candidate.name)).toEqual([
       'torch-cuda',
+      'webgpu',
       'tensorflow-gpu',
       'tensorflow',
       'torch',
@@ -91,7 +96,7 @@ describe('initBackend', () => {
   it('rejects an unknown backend name, listing the valid ones', async () => {
     vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, 'tensorflowjs');
     await expect(initBackend()).rejects.toThrow(
-      /E_BACKEND_UNKNOWN: unknown backend 'tensorflowjs' \(from TESSERA_BACKEND\); choose one of: torch-cuda, tensorflow-gpu, tensorflow, torch, wasm, cpu/,
+      /E_BACKEND_UNKNOWN: unknown backend 'tensorflowjs' \(from TESSERA_BACKEND\); choose one of: torch-cuda, webgpu, tensorflow-gpu, tensorflow, torch, wasm, cpu/,
     );
   });
 
@@ -99,6 +104,7 @@ describe('initBackend', () => {
     const backends = await listBackends();
     expect(backends.map((backend) => [backend.name, backend.available])).toEqual([
       ['torch-cuda', torchCudaAvailability.available],
+      ['webgpu', webgpuAvailability.available],
       ['tensorflow-gpu', false],
       ['tensorflow', false],
       ['torch', torchAvailability.available],
@@ -136,6 +142,37 @@ describe('createBackendInitializer', () => {
     expect(info.name).toBe('cpu');
     expect(info.candidates[0]).toMatchObject({ available: false, detail: 'failed to activate: driver not found' });
     expect(initializer.activeBackend()?.name).toBe('cpu');
+  });
+
+  it('asks by preference without, and for a named backend with, the explicit flag', async () => {
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, '');
+    const requests: (boolean | undefined)[] = [];
+    // Like WebGPU on a software adapter: usable, but only when asked for by name.
+    const onRequestOnly: BackendAdapter = {
+      ...adapter('tensorflow-gpu', 'works'),
+      isAvailable: async (request) => {
+        requests.push(request?.explicit);
+        return request?.explicit === true
+          ? { available: true, detail: 'software adapter, as requested' }
+          : { available: false, detail: 'software adapter: ask for it by name' };
+      },
+    };
+    const initializer = createBackendInitializer([onRequestOnly, adapter('cpu', 'works')]);
+    const byPreference = await initializer.initBackend();
+    expect(byPreference.name).toBe('cpu');
+    expect(byPreference.candidates[0]).toEqual({
+      name: 'tensorflow-gpu',
+      available: false,
+      detail: 'software adapter: ask for it by name',
+    });
+    const byName = await initializer.initBackend({ backend: 'tensorflow-gpu' });
+    expect(byName).toMatchObject({ name: 'tensorflow-gpu', selectedBy: 'option' });
+    expect(byName.candidates).toEqual([
+      { name: 'tensorflow-gpu', available: true, detail: 'software adapter, as requested' },
+    ]);
+    vi.stubEnv(BACKEND_ENVIRONMENT_VARIABLE, 'tensorflow-gpu');
+    expect(await initializer.initBackend()).toMatchObject({ name: 'tensorflow-gpu', selectedBy: 'environment' });
+    expect(requests).toEqual([undefined, true, true]);
   });
 
   it('fails with every reason when nothing can be activated', async () => {

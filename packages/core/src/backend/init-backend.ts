@@ -68,7 +68,8 @@ export function createBackendInitializer(adapters: readonly BackendAdapter[]): B
       const selectedBy = options.backend !== undefined ? 'option' : 'environment';
       const source = selectedBy === 'option' ? 'the backend option' : `${BACKEND_ENVIRONMENT_VARIABLE}`;
       const adapter = findAdapter(options.backend ?? (fromEnvironment as string), source);
-      const availability = await adapter.isAvailable();
+      // Named by the user: a backend never chosen by preference (a software GPU) may say yes.
+      const availability = await adapter.isAvailable({ explicit: true });
       if (!availability.available) {
         throw new TesseraError(
           'E_BACKEND_UNAVAILABLE',

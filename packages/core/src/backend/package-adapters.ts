@@ -4,6 +4,7 @@ import {
   type BackendActivation,
   type BackendAdapter,
   type BackendAvailability,
+  type BackendAvailabilityRequest,
   type BackendPackage,
   TesseraError,
 } from '@tessera/spec';
@@ -32,6 +33,7 @@ function importPackage(packageName: string): Promise<unknown> {
   return import(specifier);
 }
 
+/** A loaded package: its adapter (Tessera packages), else the package's own availability. */
 type Loaded = { adapter?: BackendAdapter; availability: BackendAvailability };
 
 async function loadSource(source: BackendSource): Promise<Loaded> {
@@ -75,7 +77,13 @@ async function loadSource(source: BackendSource): Promise<Loaded> {
       },
     };
   }
-  return { adapter, availability: await adapter.isAvailable() };
+  return { adapter, availability: { available: true, detail: `${source.packageName} loaded` } };
+}
+
+/** The package's failure to load, else its adapter's answer (asked each time: it may depend on the request). */
+async function availabilityOf(loaded: Loaded, request?: BackendAvailabilityRequest): Promise<BackendAvailability> {
+  if (loaded.adapter === undefined || !loaded.availability.available) return loaded.availability;
+  return loaded.adapter.isAvailable(request);
 }
 
 /**
@@ -93,8 +101,8 @@ export function packageBackendAdapter(source: BackendSource): BackendAdapter {
     device: source.device,
     packageName: source.packageName,
     tfjsBackendName: source.tfjsBackendName,
-    async isAvailable() {
-      return (await load()).availability;
+    async isAvailable(request) {
+      return availabilityOf(await load(), request);
     },
     async activate(): Promise<BackendActivation> {
       const loaded = await load();
