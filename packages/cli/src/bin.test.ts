@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,7 @@ describe('tessera', () => {
     const candidates = info.candidates as { name: string; available: boolean }[];
     expect(candidates.map((candidate) => candidate.name)).toEqual([
       'torch-cuda',
+      'webgpu',
       'tensorflow-gpu',
       'tensorflow',
       'torch',
@@ -58,6 +60,50 @@ describe('tessera', () => {
     expect(tessera('--help').stdout).toMatch(/backend \[options\]\s+show the active backend/);
     expect(tessera('backend', '--help').stdout).toContain('--backend <name>');
     expect(tessera('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('the executable npm links', () => {
+  const manifest = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+    bin: Record<string, string>;
+    files: string[];
+  };
+
+  it('is a committed file outside dist/, shipped in the package', () => {
+    // npm ci links bins before anything is built, so the target must exist in a fresh clone.
+    const target = manifest.bin.tessera as string;
+    expect(target).toBe('./bin/tessera.js');
+    expect(existsSync(join(packageRoot, target))).toBe(true);
+    expect(manifest.files).toContain('bin');
+  });
+
+  it('npx tessera --help works from the repository root, as the quickstart runs it', () => {
+    const result = spawnSync('npx', ['tessera', '--help'], {
+      cwd: join(packageRoot, '../..'),
+      // Offline and never installing: a missing link must fail here, not fetch npm's other `tessera`.
+      env: { ...process.env, TESSERA_BACKEND: '', npm_config_yes: 'false', npm_config_offline: 'true' },
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: tessera/);
+    expect(result.stdout).toMatch(/serve \[options\] <export-dir>/);
+  });
+
+  it('without a build it says, in one line, how to build, and exits 1', () => {
+    const unbuilt = mkdtempSync(join(tmpdir(), 'tessera-unbuilt-cli-'));
+    try {
+      mkdirSync(join(unbuilt, 'bin'));
+      copyFileSync(join(packageRoot, 'bin/tessera.js'), join(unbuilt, 'bin/tessera.js'));
+      writeFileSync(join(unbuilt, 'package.json'), JSON.stringify({ type: 'module' }));
+      const result = spawnSync(process.execPath, [join(unbuilt, 'bin/tessera.js'), '--help'], { encoding: 'utf8' });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('run `npx turbo build --filter=@tessera/cli` first');
+    } finally {
+      rmSync(unbuilt, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,8 +1,10 @@
 import type { ExportLocation } from '@tessera/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { endpointName, type OpenedExport, openExport } from '../export-kinds/open-export.js';
+import { apiKeyAuthentication } from './api-key-authentication.js';
 import { InferenceQueue } from './inference-queue.js';
 import { mountExportRoutes } from './mount-export-routes.js';
+import { mountOpenAIModelsRoutes, servedModelName } from './openai-models-route.js';
 import { errorHandler } from './request-errors.js';
 import { routeNotFoundHandler } from './route-not-found.js';
 import { type InferenceServerLimits, resolveLimits } from './server-limits.js';
@@ -20,6 +22,16 @@ export interface InferenceServerOptions {
   /** A queued request not started within this is answered 503 (default 30 000 ms). */
   queueTimeoutMs?: number;
   limits?: Partial<InferenceServerLimits>;
+  /**
+   * When set, every route but `/health` requires `Authorization: Bearer <apiKey>`; others get 401
+   * (`E_REQUEST_UNAUTHORIZED`). Without it the server is open: keep it on 127.0.0.1.
+   */
+  apiKey?: string;
+  /**
+   * The model's id in `GET /v1/models` (default: the manifest's `metadata.name`, else the export
+   * directory's name, else its kind).
+   */
+  modelName?: string;
   /** fastify's logger option: true (JSON lines on stdout, the default), false, or pino options. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -27,11 +39,14 @@ export interface InferenceServerOptions {
 /**
  * Loads an export and returns a fastify instance serving it (not yet listening: call
  * `app.listen({ port, host })`, or `app.inject` in tests):
- *   GET  /health        liveness plus queue depth
+ *   GET  /health        liveness plus queue depth (never needs the API key)
  *   GET  /v1/model      the manifest's facts, the config, the limits
- *   POST …              the routes the export's kind declares (`/v1/generate` for GPT exports,
+ *   GET  /v1/models     OpenAI's model list: the one served model (and GET /v1/models/:model)
+ *   POST …              the routes the export's kind declares (`/v1/generate` and OpenAI's
+ *                       `/v1/completions` and `/v1/chat/completions` for GPT exports,
  *                       `/v1/classify` for classifiers, `/v1/recommend` for recommenders, …)
- * The kind is found in @tessera/core's export-kind registry by the manifest's `kind`. Bodies are
+ * The kind is found in @tessera/core's export-kind registry by the manifest's `kind`. With
+ * `apiKey`, every route but /health needs `Authorization: Bearer <apiKey>` (401 otherwise). Bodies are
  * validated against the route's JSON schema (unknown fields, wrong types, out-of-range numbers →
  * 400), inference is bounded by an InferenceQueue (429 when full, 503 on queue timeout), and
  * `app.close()` stops accepting, lets in-flight requests finish, then frees the model.
@@ -43,9 +58,11 @@ export async function createInferenceServer(options: InferenceServerOptions): Pr
     maxQueue: options.maxQueue ?? 16,
     ...(options.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: options.queueTimeoutMs }),
   });
+  // Checked before the model is loaded: a bad key must not cost a load.
+  const authenticate = options.apiKey === undefined ? undefined : apiKeyAuthentication(options.apiKey);
   const served = await openExport(options.exportDirectory);
   try {
-    return serveExport(served, queue, limits, options);
+    return serveExport(served, queue, limits, options, authenticate);
   } catch (error) {
     served.definition.dispose(served.loaded); // a route that cannot be mounted must not leak the model
     throw error;
@@ -57,6 +74,7 @@ function serveExport(
   queue: InferenceQueue,
   limits: InferenceServerLimits,
   options: InferenceServerOptions,
+  authenticate: ReturnType<typeof apiKeyAuthentication> | undefined,
 ): FastifyInstance {
   const { manifest, definition, loaded } = served;
   const endpoints = definition.routes.map(endpointName);
@@ -73,6 +91,7 @@ function serveExport(
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(routeNotFoundHandler(manifest.kind, endpoints));
+  if (authenticate !== undefined) app.addHook('onRequest', authenticate);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;
@@ -90,8 +109,15 @@ function serveExport(
     await queue.whenIdle();
     definition.dispose(loaded);
   });
+  const modelName = servedModelName(options.modelName, options.exportDirectory, manifest);
   app.log.info(
-    { kind: manifest.kind, package: definition.packageName, location: String(options.exportDirectory) },
+    {
+      kind: manifest.kind,
+      package: definition.packageName,
+      location: String(options.exportDirectory),
+      model: modelName,
+      authentication: authenticate === undefined ? 'none' : 'api-key',
+    },
     'model loaded',
   );
 
@@ -115,6 +141,7 @@ function serveExport(
     metadata: manifest.metadata,
     limits: { ...limits, maxConcurrency: queue.maxConcurrency, maxQueue: queue.maxQueue },
   }));
+  mountOpenAIModelsRoutes(app, modelName, manifest);
   mountExportRoutes(app, served, queue, limits);
   return app;
 }

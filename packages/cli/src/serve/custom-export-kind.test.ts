@@ -186,7 +186,7 @@ describe('a kind registered outside the CLI', () => {
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error).toEqual({
       code: 'E_REQUEST_ROUTE',
-      message: 'no endpoint POST /v1/shout; endpoints: GET /health, GET /v1/model, POST /v1/echo',
+      message: 'no endpoint POST /v1/shout; endpoints: GET /health, GET /v1/model, GET /v1/models, POST /v1/echo',
     });
     const otherKind = await post('/v1/recommend', { userId: 'u1' }); // @tessera/recsys's route
     expect(otherKind.statusCode).toBe(404);

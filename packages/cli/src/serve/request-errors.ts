@@ -1,10 +1,6 @@
 import { type ErrorCategory, isTesseraError } from '@tessera/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-
-/** The JSON body of every error answer: a stable code and a message that says what to fix. */
-export interface ErrorBody {
-  error: { code: string; message: string };
-}
+import { type ErrorBody, formatErrorBody, type OpenAIErrorBody, routeErrorFormat } from './error-format.js';
 
 /**
  * A TesseraError's category says whose move it is, so it decides the status: the caller's input
@@ -26,8 +22,15 @@ interface ValidationEntry {
   params?: Record<string, unknown>;
 }
 
-/** "body/maxTokens must be <= 256", with the offending name for unknown fields. */
-function describeValidation(error: FastifyError): string {
+/** `/messages/0/role` → `messages.0.role`; undefined for the body itself. */
+function fieldName(instancePath: string | undefined, child?: unknown): string | undefined {
+  const parts = (instancePath ?? '').split('/').filter((part) => part.length > 0);
+  if (child !== undefined) parts.push(String(child));
+  return parts.length > 0 ? parts.join('.') : undefined;
+}
+
+/** "body/maxTokens must be <= 256", with the offending name for unknown fields; `param` names the first field at fault. */
+function describeValidation(error: FastifyError): { message: string; param: string | undefined } {
   const entries = (error.validation ?? []) as ValidationEntry[];
   const parts = entries.map((entry) => {
     const where = `${error.validationContext ?? 'body'}${entry.instancePath ?? ''}`;
@@ -36,18 +39,34 @@ function describeValidation(error: FastifyError): string {
     }
     return `${where} ${entry.message ?? 'is invalid'}`;
   });
-  return parts.length > 0 ? parts.join('; ') : error.message;
+  const first = entries[0];
+  const param =
+    first === undefined
+      ? undefined
+      : fieldName(
+          first.instancePath,
+          first.keyword === 'additionalProperties' ? first.params?.additionalProperty : undefined,
+        );
+  return { message: parts.length > 0 ? parts.join('; ') : error.message, param };
 }
 
-/** Maps every failure to a status and an ErrorBody; only unexpected ones are 500 and logged as errors. */
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): ErrorBody {
+/**
+ * Maps every failure to a status and an error body in the route's format (Tessera's, or OpenAI's
+ * on the OpenAI-compatible routes); only unexpected ones are 500 and logged as errors.
+ */
+export function errorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): ErrorBody | OpenAIErrorBody {
   let status = 500;
   let code = 'E_SERVER_INTERNAL';
   let message = 'the server failed to answer this request; the error is in its log';
+  let param: string | undefined;
   if (error.validation !== undefined) {
     status = 400;
     code = 'E_REQUEST_INVALID';
-    message = describeValidation(error);
+    ({ message, param } = describeValidation(error));
   } else if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
     status = 400;
     code = 'E_REQUEST_JSON';
@@ -74,5 +93,5 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code, status }, 'request refused');
   reply.status(status);
-  return { error: { code, message } };
+  return formatErrorBody(routeErrorFormat(request), { status, code, message, param });
 }

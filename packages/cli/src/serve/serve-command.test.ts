@@ -21,8 +21,15 @@ beforeAll(async () => {
 afterAll(() => rm(directory, { recursive: true, force: true }));
 
 function start(...args: string[]): { child: ChildProcess; address: Promise<string>; log: string[] } {
+  return startWith({}, ...args);
+}
+
+function startWith(
+  environment: Record<string, string>,
+  ...args: string[]
+): { child: ChildProcess; address: Promise<string>; log: string[] } {
   const child = spawn(process.execPath, [bin, 'serve', ...args], {
-    env: { ...process.env, TESSERA_BACKEND: 'wasm' },
+    env: { ...process.env, TESSERA_BACKEND: 'wasm', TESSERA_API_KEY: undefined, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];
@@ -62,6 +69,47 @@ describe('tessera serve', () => {
     const records = log.map((line) => JSON.parse(line) as { msg: string });
     expect(records.some((record) => record.msg === 'request completed')).toBe(true);
     expect(records.some((record) => record.msg.startsWith('shutting down'))).toBe(true);
+  });
+
+  it('listens on 127.0.0.1 by default; --api-key or TESSERA_API_KEY requires Authorization: Bearer', async () => {
+    const runs: { environment: Record<string, string>; args: string[]; key: string }[] = [
+      { environment: {}, args: ['--api-key', 'from-flag'], key: 'from-flag' },
+      { environment: { TESSERA_API_KEY: 'from-env' }, args: [], key: 'from-env' },
+    ];
+    for (const { environment, args, key } of runs) {
+      const { child, address, log } = startWith(environment, exportPath, '--port', '0', ...args);
+      const base = await address; // the listening line names 127.0.0.1
+      const models = (authorization?: string) =>
+        fetch(`${base}/v1/models`, authorization === undefined ? {} : { headers: { authorization } });
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      expect((await models()).status).toBe(401);
+      expect((await models('Bearer nope')).status).toBe(401);
+      const allowed = await models(`Bearer ${key}`);
+      expect(allowed.status).toBe(200);
+      expect(((await allowed.json()) as { data: { id: string }[] }).data[0]?.id).toBe('gpt-int8');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const loaded = log
+        .map((line) => JSON.parse(line) as { msg: string })
+        .find((record) => record.msg === 'model loaded');
+      expect(loaded).toMatchObject({ authentication: 'api-key', model: 'gpt-int8' });
+      expect(log.join('\n')).not.toContain(key); // the key is never logged
+    }
+  });
+
+  it('an empty TESSERA_API_KEY is a one-line error, not an open server', async () => {
+    const child = spawn(process.execPath, [bin, 'serve', exportPath, '--port', '0'], {
+      env: { ...process.env, TESSERA_BACKEND: 'wasm', TESSERA_API_KEY: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += String(chunk);
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/E_CLI_OPTION: TESSERA_API_KEY is set but empty/);
   });
 
   it('fails with a clear message for a directory that is not an export', async () => {

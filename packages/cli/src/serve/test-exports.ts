@@ -15,8 +15,16 @@ import {
 
 export const TEST_TEXT = 'To be, or not to be, that is the question.\n';
 
-export async function writeTinyGptExport(directory: string, quantization?: 'int8'): Promise<string> {
-  const tokenizer = CharacterTokenizer.fromText(TEST_TEXT);
+/** Text with what the chat template writes (`role: ` lines), for the OpenAI chat tests. */
+export const CHAT_TEST_TEXT = `system: user: assistant: ${TEST_TEXT}`;
+
+/** A tiny GPT export with a character tokenizer over `text`, written to `<directory>/<name>`. */
+export async function writeTinyGptExport(
+  directory: string,
+  quantization?: 'int8',
+  { text = TEST_TEXT, name }: { text?: string; name?: string } = {},
+): Promise<string> {
+  const tokenizer = CharacterTokenizer.fromText(text);
   const model = new GPT(
     gptConfig('nanogpt-baby', {
       vocabularySize: tokenizer.vocabularySize,
@@ -27,7 +35,7 @@ export async function writeTinyGptExport(directory: string, quantization?: 'int8
     }),
     { random: createRandomGenerator(1) },
   );
-  const path = join(directory, quantization === undefined ? 'gpt' : `gpt-${quantization}`);
+  const path = join(directory, name ?? (quantization === undefined ? 'gpt' : `gpt-${quantization}`));
   await exportGpt(path, model, tokenizer, quantization === undefined ? {} : { quantization });
   model.dispose();
   return path;

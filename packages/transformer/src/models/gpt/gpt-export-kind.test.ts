@@ -61,11 +61,16 @@ afterAll(async () => {
 });
 
 describe('the gpt export kind', () => {
-  it('is registered by importing the package, with POST /v1/generate', () => {
+  it('is registered by importing the package, with POST /v1/generate and the OpenAI routes', () => {
     expect(kind).toBeDefined();
     expect(kind.packageName).toBe('@tessera/transformer');
     expect(kind.predictInputs).toBe('prompts');
-    expect(kind.routes.map((route) => `${route.method} ${route.path}`)).toEqual(['POST /v1/generate']);
+    expect(kind.routes.map((route) => `${route.method} ${route.path}`)).toEqual([
+      'POST /v1/generate',
+      'POST /v1/completions',
+      'POST /v1/chat/completions',
+    ]);
+    expect(kind.routes.map((route) => route.errorFormat ?? 'tessera')).toEqual(['tessera', 'openai', 'openai']);
   });
 
   it('loads an exportGpt directory; describe shows the model config', () => {

@@ -2,13 +2,17 @@ import { type ExportKind, registerExportKind } from '@tessera/core';
 import { generate } from '../../generation/generate.js';
 import { generateRoute } from './generate-route.js';
 import { type LoadedGptExport, loadGptExport } from './load-gpt-export.js';
+import { openAIChatRoute } from './openai-chat-route.js';
+import { openAICompletionsRoute } from './openai-completions-route.js';
 
 /** How many tokens `tessera predict` generates per prompt. */
 const PREDICT_NEW_TOKENS = 64;
 
 /**
- * The `gpt` export kind (written by `exportGpt`): `tessera serve` answers `POST /v1/generate`,
- * `tessera predict` continues each prompt greedily (so the same prompt always gives the same text).
+ * The `gpt` export kind (written by `exportGpt`): `tessera serve` answers `POST /v1/generate` and
+ * OpenAI's `POST /v1/completions` and `POST /v1/chat/completions` (in OpenAI's shapes, errors
+ * included); `tessera predict` continues each prompt greedily (so the same prompt always gives the
+ * same text).
  */
 export const gptExportKind: ExportKind<LoadedGptExport> = {
   kind: 'gpt',
@@ -28,7 +32,7 @@ export const gptExportKind: ExportKind<LoadedGptExport> = {
     }
     return predictions;
   },
-  routes: [generateRoute],
+  routes: [generateRoute, openAICompletionsRoute, openAIChatRoute],
 };
 
 registerExportKind(gptExportKind);
