@@ -47,6 +47,7 @@ export {
   readImageFile,
   writeImageFile,
 } from './image/image-file.js';
+export { DEFAULT_MAX_IMAGE_PIXELS } from './image/image-limits.js';
 export { bitmapToTensor, normalizeChannels, resizeBilinear, tensorToBitmap } from './image/image-tensor.js';
 export { Reshape } from './layers/reshape.js';
 export { Upsample2d } from './layers/upsample.js';

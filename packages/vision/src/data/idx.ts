@@ -1,5 +1,6 @@
+import buffer from 'node:buffer';
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { TesseraError } from '@tessera/core';
 
 /** The element types the IDX format defines (Y. LeCun's MNIST page). */
@@ -87,6 +88,56 @@ function readValues(view: DataView, offset: number, count: number, dtype: IdxDty
   }
 }
 
+/** Deflate expands at most ~1032:1; a gzip file cannot hold more than this many bytes per byte. */
+const LARGEST_GZIP_RATIO = 1032;
+
+/**
+ * Inflates a gzipped IDX file no further than its header says it holds: the header is read from
+ * the first compressed bytes, a size the file could not hold is refused before inflating, and
+ * inflating stops one byte past the declared size (so a gzip bomb costs nothing).
+ */
+function gunzipIdx(bytes: Uint8Array, path: string): Uint8Array {
+  const damaged = (error: unknown) =>
+    new TesseraError('E_IDX_TRUNCATED', `${path} is a damaged gzip file: ${(error as Error).message}`, {
+      cause: error,
+    });
+  let head: Uint8Array;
+  try {
+    // 2 KiB of deflate holds the largest IDX header (1,024 bytes) and inflates to at most ~2 MB.
+    head = gunzipSync(bytes.subarray(0, 2048), { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch (error) {
+    throw damaged(error);
+  }
+  const rank = head[3] ?? 0;
+  // Too short for a header, or not IDX: parseIdx says which, from these bytes.
+  if (head.length < 4 + 4 * rank || IDX_TYPES[head[2] as keyof typeof IDX_TYPES] === undefined) return head;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const { size } = IDX_TYPES[head[2] as keyof typeof IDX_TYPES];
+  const shape = Array.from({ length: rank }, (_, axis) => view.getUint32(4 + 4 * axis, false));
+  const expected = 4 + 4 * rank + shape.reduce((product, length) => product * length, 1) * size;
+  if (expected >= buffer.constants.MAX_LENGTH) {
+    throw new TesseraError(
+      'E_IDX_TRUNCATED',
+      `${path} declares ${expected} bytes of IDX data, more than fit in memory`,
+    );
+  }
+  if (expected > bytes.length * LARGEST_GZIP_RATIO) {
+    throw new TesseraError(
+      'E_IDX_TRUNCATED',
+      `${path} declares ${expected} bytes of IDX data, more than a ${bytes.length}-byte gzip file can hold`,
+    );
+  }
+  try {
+    return gunzipSync(bytes, { maxOutputLength: expected + 1 });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') throw damaged(error);
+    throw new TesseraError(
+      'E_IDX_TRAILING_BYTES',
+      `${path} inflates to more than the ${expected} bytes its [${shape}] header declares`,
+    );
+  }
+}
+
 /** Reads and parses an IDX file; gzipped files (`.gz`, or detected by their magic) are inflated first. */
 export async function readIdxFile(path: string): Promise<IdxArray> {
   let bytes: Uint8Array;
@@ -95,14 +146,6 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
   } catch (error) {
     throw new TesseraError('E_IDX_FILE', `cannot read IDX file ${path}: ${(error as Error).message}`, { cause: error });
   }
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (error) {
-      throw new TesseraError('E_IDX_TRUNCATED', `${path} is a damaged gzip file: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipIdx(bytes, path);
   return parseIdx(bytes, path);
 }

@@ -77,7 +77,7 @@ describe('image files', () => {
       /E_IMAGE_FORMAT: .*neither PNG nor JPEG/,
     );
     const truncated = encodePng(image).subarray(0, 40);
-    expect(() => decodeImage(truncated)).toThrow(/E_IMAGE_DECODE/);
+    expect(() => decodeImage(truncated)).toThrow(/^E_IMAGE_TRUNCATED: image data is a truncated PNG/);
   });
 
   it('reports a missing folder as E_IMAGE_FILE naming the path, and creates nothing', async () => {
