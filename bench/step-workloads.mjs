@@ -135,6 +135,82 @@ export function createCnnStep({ group } = {}) {
 
 export const stepWorkloads = { gpt: createGptStep, cnn: createCnnStep };
 
+/**
+ * The nanoGPT-baby step's products as its model calls them (bench/torch-step.mjs --products): the
+ * fused Linear kernel at the step's three shapes (768 rows: batch 12 x block 64) forward, and
+ * forward then backward (TesseraLinear + TesseraLinearGrad), and the fused attention kernel
+ * ([12, 4, 64, 32], causal) forward then backward. Each call gets inputs no kernel has seen (as each
+ * step's activations, weights and gradients are new tensors), so a bf16-mixed call pays every cast
+ * a step pays. Each case: `{ flops, prepare(count), run(inputs) }`.
+ */
+export function createProductCases() {
+  setGlobalSeed(7);
+  const rows = 12 * 64;
+  const fresh = (shapes, count) =>
+    Array.from({ length: count }, () => shapes.map((shape) => tf.randomNormal(shape, 0, 0.5)));
+  const cases = {};
+  for (const [name, inFeatures, outFeatures] of [
+    ['qkv 768x128.128x384', 128, 384],
+    ['mlp up 768x128.128x512', 128, 512],
+    ['mlp down 768x512.512x128', 512, 128],
+  ]) {
+    const shapes = [
+      [12, 64, inFeatures],
+      [inFeatures, outFeatures],
+      [12, 64, outFeatures],
+    ]; // x, weight, dy
+    const flops = 2 * rows * inFeatures * outFeatures;
+    const forward = ([x, weight]) => tf.engine().runKernel('TesseraLinear', { x, weight }, {});
+    cases[`linear ${name} forward`] = {
+      flops,
+      prepare: (count) => fresh(shapes, count),
+      run: (inputs) => [forward(inputs)],
+    };
+    cases[`linear ${name} forward+backward`] = {
+      flops: 3 * flops,
+      prepare: (count) => fresh(shapes, count),
+      run: ([x, weight, dy]) => [
+        forward([x, weight]),
+        ...tf.engine().runKernel('TesseraLinearGrad', { dy, x, weight }, {}),
+      ],
+    };
+  }
+  const shape = [12, 4, 64, 32]; // [batch, heads, time, headSize]
+  const mask = tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([64, 64]), -1, 0)), -1e9)); // [time, keys]
+  const attrs = { scale: 1 / Math.sqrt(32) };
+  cases['attention [12,4,64,32] forward+backward'] = {
+    flops: 6 * 2 * 12 * 4 * 64 * 64 * 32, // two products forward, four backward
+    prepare: (count) => fresh([shape, shape, shape, shape], count),
+    run: ([query, key, value, dy]) => {
+      const [output, weights] = tf
+        .engine()
+        .runKernel('TesseraScaledDotProductAttention', { query, key, value, mask }, attrs);
+      const gradients = tf
+        .engine()
+        .runKernel('TesseraScaledDotProductAttentionGrad', { dy, query, key, value, weights }, attrs);
+      return [output, weights, ...gradients];
+    },
+  };
+  return { cases, dispose: () => mask.dispose() };
+}
+
+/**
+ * Microseconds per `run(inputs)` over `repeats` calls, each on its own fresh inputs, after a
+ * warm-up. Outputs are disposed, not read back: the torch backend runs each kernel to completion
+ * before it returns, and copying a [768, 512] result to JavaScript would cost more than the bf16
+ * product itself.
+ */
+export function timeProduct({ prepare, run }, repeats) {
+  const warmup = 5;
+  const inputs = prepare(warmup + repeats);
+  for (let index = 0; index < warmup; index++) tf.dispose(run(inputs[index]));
+  const started = performance.now();
+  for (let index = warmup; index < warmup + repeats; index++) tf.dispose(run(inputs[index]));
+  const microseconds = ((performance.now() - started) * 1000) / repeats;
+  tf.dispose(inputs);
+  return microseconds;
+}
+
 /** Milliseconds per `run()` over `steps` calls, after `warmup` untimed ones. */
 export function timeSteps(run, { warmup, steps }) {
   for (let index = 0; index < warmup; index++) run();

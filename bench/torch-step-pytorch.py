@@ -3,12 +3,17 @@
 # AdamW betas 0.9/0.99, weight decay 0.1, clip 1.0) and an MNIST-shaped CNN step (conv 32 -> pool
 # -> conv 64 -> pool -> 128 -> 10, batch 64, Adam), on random data: step time does not depend on it.
 # --threads sets PyTorch's and OpenBLAS's thread counts (nanogpt_model.set_threads).
-# Usage: python3 bench/torch-step-pytorch.py [--steps 30] [--warmup 5] [--threads 2]
+# --precision bf16 runs each step's forward under torch.autocast('cpu', dtype=torch.bfloat16),
+# PyTorch's CPU mixed precision (products and convolutions in bf16; weights, gradients and
+# optimizer state fp32).
+# Usage: python3 bench/torch-step-pytorch.py [--steps 30] [--warmup 5] [--threads 2] [--precision fp32|bf16]
 # Prints one JSON line: {"gptMillisecondsPerStep": ..., "cnnMillisecondsPerStep": ..., ...}
-# With --serve it reads lines "gpt" / "cnn" on stdin and answers each with one JSON line
-# {"millisecondsPerStep": ...} (warmup + steps as given): bench/torch-step.mjs interleaves these
-# with its own measurements, so both sides see the same machine load.
+# With --serve it reads lines "gpt" / "cnn" (optionally followed by " bf16" or " fp32") on stdin
+# and answers each with one JSON line {"millisecondsPerStep": ..., "precision": ...} (warmup +
+# steps as given): bench/torch-step.mjs interleaves these with its own measurements, so both sides
+# see the same machine load.
 import argparse
+import contextlib
 import json
 import math
 import time
@@ -24,7 +29,17 @@ parser.add_argument("--steps", type=int, default=30)
 parser.add_argument("--warmup", type=int, default=5)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--serve", action="store_true")
+parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
 args = parser.parse_args()
+precision = args.precision
+
+
+def autocast():
+    """The forward pass's precision scope: bf16 autocast, or nothing for fp32."""
+    if precision == "bf16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
 blas_threads = set_threads(args.threads)
 torch.manual_seed(1337)
 
@@ -54,7 +69,8 @@ def gpt_step():
     global gpt_steps
     x, y = gpt_batches[(2 * gpt_steps) % len(gpt_batches)], gpt_batches[(2 * gpt_steps + 1) % len(gpt_batches)]
     gpt_steps += 1
-    loss = gpt(x, y)
+    with autocast():
+        loss = gpt(x, y)
     gpt_optimizer.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(gpt.parameters(), 1.0)
@@ -78,7 +94,8 @@ def cnn_step():
     global cnn_steps
     images, labels = cnn_batches[cnn_steps % batches]
     cnn_steps += 1
-    loss = F.cross_entropy(cnn(images), labels)
+    with autocast():
+        loss = F.cross_entropy(cnn(images), labels)
     cnn_optimizer.zero_grad(set_to_none=True)
     loss.backward()
     cnn_optimizer.step()
@@ -91,8 +108,10 @@ if args.serve:
     info = {"torchVersion": torch.__version__, "threads": torch.get_num_threads(), "blasThreads": blas_threads}
     print(json.dumps(info), flush=True)
     for line in sys.stdin:
-        step = {"gpt": gpt_step, "cnn": cnn_step}[line.strip()]
-        print(json.dumps({"millisecondsPerStep": round(time_steps(step), 2)}), flush=True)
+        workload, *rest = line.split()
+        precision = rest[0] if rest else args.precision
+        step = {"gpt": gpt_step, "cnn": cnn_step}[workload]
+        print(json.dumps({"millisecondsPerStep": round(time_steps(step), 2), "precision": precision}), flush=True)
     sys.exit(0)
 
 print(
@@ -101,6 +120,7 @@ print(
             "torchVersion": torch.__version__,
             "threads": torch.get_num_threads(),
             "blasThreads": blas_threads,
+            "precision": precision,
             "gptMillisecondsPerStep": round(time_steps(gpt_step), 2),
             "cnnMillisecondsPerStep": round(time_steps(cnn_step), 2),
         }

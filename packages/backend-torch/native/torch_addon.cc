@@ -32,8 +32,9 @@ size_t metadataLength = 0;
 Napi::ObjectReference metadataReference;
 
 // The dtype codes TypeScript reads (src/native.ts): tfjs dtypes first, then ATen-only ones that
-// TypeScript reports as the nearest tfjs dtype and `read` converts.
-enum DtypeCode { kFloat32 = 0, kInt32 = 1, kBool = 2, kInt64 = 3, kFloat64 = 4, kOther = 5 };
+// TypeScript reports as the nearest tfjs dtype and `read` converts. bfloat16 appears only inside
+// kernels under bf16-mixed precision (src/kernels/mixed-precision.ts), which cast back to float32.
+enum DtypeCode { kFloat32 = 0, kInt32 = 1, kBool = 2, kInt64 = 3, kFloat64 = 4, kBFloat16 = 5, kOther = 6 };
 
 DtypeCode dtypeCode(at::ScalarType type) {
   switch (type) {
@@ -42,6 +43,7 @@ DtypeCode dtypeCode(at::ScalarType type) {
     case at::kBool: return kBool;
     case at::kLong: return kInt64;
     case at::kDouble: return kFloat64;
+    case at::kBFloat16: return kBFloat16;
     default: return kOther;
   }
 }
@@ -53,7 +55,8 @@ at::ScalarType scalarTypeFromName(const std::string& name) {
   if (name == "int64") return at::kLong;
   if (name == "float64") return at::kDouble;
   if (name == "uint8") return at::kByte;
-  throw std::invalid_argument("unknown dtype '" + name + "' (float32, int32, bool, int64, float64, uint8)");
+  if (name == "bfloat16") return at::kBFloat16;
+  throw std::invalid_argument("unknown dtype '" + name + "' (float32, int32, bool, int64, float64, uint8, bfloat16)");
 }
 
 int64_t toInt(const Napi::Value& value) {
@@ -321,8 +324,8 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
   });
 }
 
-// read(id): a copy of the tensor's values in its tfjs dtype (int64 -> Int32Array, float64 ->
-// Float32Array, bool -> Uint8Array).
+// read(id): a copy of the tensor's values in its tfjs dtype (int64 -> Int32Array, float64 and
+// bfloat16 -> Float32Array, bool -> Uint8Array).
 Napi::Value Read(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     c10::InferenceMode guard;
@@ -330,7 +333,7 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
     at::ScalarType target = tensor.scalar_type();
     napi_typedarray_type arrayType;
     switch (dtypeCode(target)) {
-      case kFloat32: case kFloat64: target = at::kFloat; arrayType = napi_float32_array; break;
+      case kFloat32: case kFloat64: case kBFloat16: target = at::kFloat; arrayType = napi_float32_array; break;
       case kInt32: case kInt64: target = at::kInt; arrayType = napi_int32_array; break;
       case kBool: arrayType = napi_uint8_array; break;
       default: throw std::invalid_argument(std::string("read: unsupported dtype ") + c10::toString(target));

@@ -1,5 +1,6 @@
 export type { NativeAddon } from './native.js';
 export { addonPath } from './native.js';
+export { setTorchPrecision, TORCH_PRECISIONS, type TorchPrecision, torchPrecision } from './precision.js';
 export {
   CACHE_ENVIRONMENT_VARIABLE,
   emptyTorchCache,

@@ -32,7 +32,7 @@ export interface NativeAddon {
 }
 
 /** Dtype codes of the addon's output metadata (`DtypeCode` in torch_addon.cc). */
-export const DTYPE_CODES = ['float32', 'int32', 'bool', 'int64', 'float64', 'other'] as const;
+export const DTYPE_CODES = ['float32', 'int32', 'bool', 'int64', 'float64', 'bfloat16', 'other'] as const;
 
 export type NativeLoadResult = { addon: NativeAddon; path: string } | { addon: undefined; detail: string };
 

@@ -12,13 +12,12 @@ import './kernels/resize.js';
 import './kernels/fused.js';
 import { kernelConfigs, torchKernels } from './kernels/define-kernel.js';
 import { loadNativeAddon } from './native.js';
+import { sharedTorchState } from './shared-state.js';
 import { TorchBackend } from './torch-backend.js';
 
 /** The tfjs backend names this package registers. */
 export const TORCH_BACKEND_NAME = 'torch';
 export const TORCH_CUDA_BACKEND_NAME = 'torch-cuda';
-
-let metadata: Float64Array | undefined;
 
 /** The environment variable that sets LibTorch's CPU thread count (default: every core). */
 export const THREADS_ENVIRONMENT_VARIABLE = 'TESSERA_TORCH_THREADS';
@@ -74,8 +73,6 @@ export function emptyTorchCache(): void {
   if (loaded.addon !== undefined) loaded.addon.emptyCache();
 }
 
-let registered = false;
-
 /**
  * Registers the `torch` backend (and `torch-cuda` when LibTorch has CUDA) with tfjs, with every
  * kernel in src/kernels. Runs on import; a missing addon registers nothing (see torchAvailability).
@@ -85,16 +82,17 @@ export function registerTorchBackends(): string[] {
   if (loaded.addon === undefined) return [];
   const addon = loaded.addon;
   const names: string[] = [];
-  if (!registered) {
-    metadata = new Float64Array(4096);
-    addon.initialize(metadata, defaultThreads(), cacheLimitBytes());
-    registered = true;
+  const shared = sharedTorchState();
+  if (shared.metadata === undefined) {
+    shared.metadata = new Float64Array(4096);
+    addon.initialize(shared.metadata, defaultThreads(), cacheLimitBytes());
   }
+  const metadata = shared.metadata;
   const devices: ['cpu' | 'cuda', string, number][] = [['cpu', TORCH_BACKEND_NAME, 3]];
   if (addon.cudaAvailable()) devices.push(['cuda', TORCH_CUDA_BACKEND_NAME, 4]);
   for (const [device, name, priority] of devices) {
     if (tf.findBackendFactory(name) === null) {
-      tf.registerBackend(name, () => new TorchBackend(addon, metadata!, device), priority);
+      tf.registerBackend(name, () => new TorchBackend(addon, metadata, device), priority);
       for (const config of kernelConfigs(name)) tf.registerKernel(config);
     }
     names.push(name);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendAdapter, type DeviceKind, TesseraError } from '@tessera/spec';
+import { setTorchPrecision } from './precision.js';
 import { TORCH_BACKEND_NAME, TORCH_CUDA_BACKEND_NAME, torchAvailability } from './register.js';
 
 /**
@@ -37,6 +38,8 @@ function torchBackendAdapter(name: 'torch' | 'torch-cuda', device: DeviceKind): 
       // Every kernel Tessera needs is native here (src/kernels): nothing to fill or override.
       return { filledKernels: [], overriddenKernels: [] };
     },
+    // Both torch backends share one precision (src/precision.ts).
+    setPrecision: setTorchPrecision,
   };
   return adapter;
 }

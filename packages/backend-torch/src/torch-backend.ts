@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TesseraError } from '@tessera/spec';
 import { DTYPE_CODES, type NativeAddon } from './native.js';
+import { type TorchPrecision, torchPrecision } from './precision.js';
 
 type DataId = object;
 type DataType = tf.DataType;
@@ -12,16 +13,27 @@ export interface NativeTensor {
   shape: number[];
 }
 
+/** at::MemoryFormat::Contiguous, for `_to_copy`'s memory_format argument. */
+const CONTIGUOUS_FORMAT = 0;
+
 interface TensorData {
   id: number;
   refCount: number;
+  /**
+   * Under bf16-mixed precision, the bfloat16 copy of this tensor's values that the products read
+   * (src/kernels/mixed-precision.ts): made the first time a product needs it and disposed with
+   * the tensor, so a weight or an activation is cast once per step though its forward and its
+   * gradient products both read it.
+   */
+  bfloat16Id?: number;
 }
 
-/** The tfjs dtype a native tensor shows as: int64 reads as int32, float64 as float32. */
+/** The tfjs dtype a native tensor shows as: int64 reads as int32, float64 and bfloat16 as float32. */
 export function tfjsDtypeOf(tensor: NativeTensor): DataType {
   switch (tensor.dtype) {
     case 'float32':
     case 'float64':
+    case 'bfloat16':
       return 'float32';
     case 'int32':
     case 'int64':
@@ -112,6 +124,7 @@ export class TorchBackend extends tf.KernelBackend {
     data.refCount -= 1;
     if (!force && data.refCount > 0) return false;
     this.native.dispose(data.id);
+    if (data.bfloat16Id !== undefined) this.native.dispose(data.bfloat16Id);
     this.data.delete(dataId);
     return true;
   }
@@ -153,6 +166,43 @@ export class TorchBackend extends tf.KernelBackend {
 
   override dispose(): void {
     // Tensors still alive belong to tfjs's engine, which disposes them through disposeData.
+  }
+
+  // ---- precision -----------------------------------------------------------------------------
+
+  /** What the products compute in (`setTorchPrecision`): 'fp32', or 'bf16-mixed'. */
+  get precision(): TorchPrecision {
+    return torchPrecision();
+  }
+
+  /**
+   * The id of a bfloat16 copy of a tfjs tensor's values, made on first use and kept until the
+   * tensor is disposed (see `TensorData.bfloat16Id`).
+   */
+  bfloat16IdOf(info: tf.TensorInfo): number {
+    const data = this.data.get(info.dataId);
+    if (data === undefined) return this.idOf(info); // throws E_TORCH_TENSOR
+    if (data.bfloat16Id === undefined) {
+      // Contiguous in tfjs's logical shape, whatever the strides of the view it copies (e.g. a
+      // head-split query, [batch, heads, time, size] over a [batch, time, 3 * embedding] buffer):
+      // oneDNN's bf16 products then run directly on it (a strided copy made the attention
+      // products ~6x slower).
+      const copy = this.op('_to_copy', '', [data.id, 'bfloat16', null, null, null, false, CONTIGUOUS_FORMAT]);
+      this.kept.add(copy); // owned by the tensor's data from here on, not by the running kernel
+      data.bfloat16Id = copy.id;
+    }
+    return data.bfloat16Id;
+  }
+
+  /**
+   * Attaches a bfloat16 copy a kernel already made of its own output (e.g. attention's weights),
+   * so the gradient's products read it instead of casting the output again.
+   */
+  keepBfloat16Copy(info: tf.TensorInfo, copy: NativeTensor): void {
+    const data = this.data.get(info.dataId);
+    if (data === undefined || data.bfloat16Id !== undefined) return;
+    this.kept.add(copy);
+    data.bfloat16Id = copy.id;
   }
 
   // ---- operators -----------------------------------------------------------------------------

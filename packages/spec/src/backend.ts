@@ -64,6 +64,15 @@ export interface BackendAdapter {
    * when it cannot.
    */
   activate(): Promise<BackendActivation>;
+  /**
+   * Present only on backends with 16-bit kernels (the torch backends): sets the precision the
+   * backend computes in from the next kernel on. `'fp32'` (every backend's default): float32
+   * throughout. `'bf16-mixed'`: matrix products, linear layers, attention and convolutions in
+   * bfloat16 with float32 accumulation; softmax, norms, reductions, losses, weights and optimizer
+   * state in float32 (PyTorch autocast's rules); every tensor tfjs sees stays float32. Callers
+   * (the Trainer's `precision` option) refuse `'bf16-mixed'` on a backend without this method.
+   */
+  setPrecision?(precision: 'fp32' | 'bf16-mixed'): void;
 }
 
 /** What a backend package exports for `@tessera/core` to find: its adapters, most preferred first. */

@@ -9,6 +9,7 @@ import {
   tf,
 } from '@tessera/core';
 import type { Callback } from './callback.js';
+import { findCheckpoint } from './checkpoint-files.js';
 
 export interface LoadPretrainedReport {
   loaded: string[];
@@ -40,7 +41,9 @@ export async function loadPretrainedWeights(
         () => false,
       )
     ) {
-      const candidates = [join(source, 'model.safetensors'), join(source, 'checkpoints', 'last', 'model.safetensors')];
+      // A run's last checkpoint, or its previous copy when a save was killed between its renames.
+      const last = (await findCheckpoint(join(source, 'checkpoints', 'last'))) ?? join(source, 'checkpoints', 'last');
+      const candidates = [join(source, 'model.safetensors'), join(last, 'model.safetensors')];
       file = (
         await Promise.all(
           candidates.map((path) =>

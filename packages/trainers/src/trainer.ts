@@ -11,10 +11,19 @@ import {
 } from '@tessera/core';
 import type { Callback, EvaluationLogs, StepLogs, TrainerHandle } from './callback.js';
 import { type CheckpointContents, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.js';
+import { applyTrainingPrecision, TRAINING_PRECISIONS, type TrainingPrecision } from './training-precision.js';
 import { TrainingStep, type TrainingStepOptions } from './training-step.js';
 
 export interface TrainerOptions<Batch> extends TrainingStepOptions<Batch> {
   callbacks?: Callback[];
+  /**
+   * What `fit`, `evaluate` and `predict` compute in: `'fp32'`, or `'bf16-mixed'` (matrix products,
+   * linear layers, attention and convolutions in bfloat16 with float32 accumulation; weights,
+   * optimizer state, norms, softmax and losses float32), on a backend with 16-bit kernels (`torch`,
+   * `torch-cuda`); others refuse it with `E_TRAINER_PRECISION`. The backend computes in it while
+   * they run and in fp32 after. Unset: the backend's precision is left as it is (fp32 unless set).
+   */
+  precision?: TrainingPrecision;
 }
 
 export interface FitOptions<Batch> {
@@ -69,13 +78,38 @@ export class Trainer<Batch = unknown> implements TrainerHandle {
   private readonly options: TrainerOptions<Batch>;
   /** Holds the gradients of the micro-batches since the last update (none between updates). */
   private readonly trainingStep: TrainingStep<Batch>;
+  /** fit / evaluate / predict calls running (evaluate runs inside fit), for the precision scope. */
+  private precisionScopes = 0;
 
   constructor(options: TrainerOptions<Batch>) {
     this.trainingStep = new TrainingStep(options); // validates gradientAccumulationSteps
+    if (options.precision !== undefined && !(TRAINING_PRECISIONS as readonly string[]).includes(options.precision)) {
+      throw new TesseraError(
+        'E_TRAINER_OPTION',
+        `precision must be one of ${TRAINING_PRECISIONS.join(', ')}, got '${String(options.precision)}'`,
+      );
+    }
     this.options = options;
     this.model = options.model;
     this.task = options.task;
     this.optimizer = options.optimizer;
+  }
+
+  /**
+   * Runs `body` with the backend computing in the trainer's precision, and in fp32 once the
+   * outermost fit / evaluate / predict returns (a scope, as torch.autocast's).
+   */
+  private async inPrecision<T>(body: () => Promise<T>): Promise<T> {
+    const precision = this.options.precision;
+    if (precision === undefined) return body();
+    if (this.precisionScopes === 0) await applyTrainingPrecision(precision);
+    this.precisionScopes += 1;
+    try {
+      return await body();
+    } finally {
+      this.precisionScopes -= 1;
+      if (this.precisionScopes === 0 && precision !== 'fp32') await applyTrainingPrecision('fp32');
+    }
   }
 
   private get callbacks(): Callback[] {
@@ -91,6 +125,10 @@ export class Trainer<Batch = unknown> implements TrainerHandle {
 
   /** Trains on `loader` (a DataLoader, so each epoch has its own seeded order). */
   async fit(loader: DataLoader<unknown, Batch>, options: FitOptions<Batch> = {}): Promise<void> {
+    await this.inPrecision(() => this.runFit(loader, options));
+  }
+
+  private async runFit(loader: DataLoader<unknown, Batch>, options: FitOptions<Batch>): Promise<void> {
     if (options.resumeFrom !== undefined) await this.loadCheckpoint(options.resumeFrom);
     const plan = this.planFit(loader, options);
     this.stopTraining = false;
@@ -207,6 +245,10 @@ export class Trainer<Batch = unknown> implements TrainerHandle {
 
   /** Mean loss (weighted by item count) and the task's metrics over `loader`, in eval mode. */
   async evaluate(loader: AsyncIterable<Batch>): Promise<EvaluationResult> {
+    return this.inPrecision(() => this.runEvaluate(loader));
+  }
+
+  private async runEvaluate(loader: AsyncIterable<Batch>): Promise<EvaluationResult> {
     const wasTraining = this.model.training;
     this.model.eval();
     const metrics = this.task.createMetrics?.() ?? [];
@@ -238,6 +280,10 @@ export class Trainer<Batch = unknown> implements TrainerHandle {
 
   /** The task's predictions for every batch, concatenated along the first axis (caller disposes). */
   async predict(loader: AsyncIterable<Batch>): Promise<tf.Tensor> {
+    return this.inPrecision(() => this.runPredict(loader));
+  }
+
+  private async runPredict(loader: AsyncIterable<Batch>): Promise<tf.Tensor> {
     const wasTraining = this.model.training;
     this.model.eval();
     const outputs: tf.Tensor[] = [];
@@ -267,8 +313,8 @@ export class Trainer<Batch = unknown> implements TrainerHandle {
     });
   }
 
-  /** Restores everything `saveCheckpoint` wrote. */
-  async loadCheckpoint(directory: string): Promise<CheckpointContents> {
+  /** Restores everything `saveCheckpoint` wrote (from its previous copy if a save was killed midway). */
+  async loadCheckpoint(directory: string): Promise<CheckpointContents & { readFrom: string }> {
     const contents = await loadCheckpoint(directory, {
       model: this.model as Module<never[], unknown>,
       optimizer: this.optimizer,

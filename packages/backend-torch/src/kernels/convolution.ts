@@ -2,10 +2,14 @@
 // NHWC tensor to NCHW is a free view with channels-last strides, which ATen's convolutions run on
 // directly, and the result permutes back to NHWC as a view too: no layout copies of activations.
 // Padding ATen cannot express (asymmetric 'same' padding) is applied to the input explicitly.
+// Under bf16-mixed the convolutions and their gradients read bfloat16 copies of the input, the
+// filter and dy (mixed-precision.ts); results come back float32, a bias other than ATen's inline
+// one and the activation apply in float32.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeTensor, TorchBackend } from '../torch-backend.js';
 import { applyActivation } from './activation.js';
 import { type Attributes, defineKernel } from './define-kernel.js';
+import { asFloat32, productDtype, productOperand } from './mixed-precision.js';
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 const NHWC_TO_NCHW = [0, 3, 1, 2];
@@ -17,7 +21,7 @@ function channelsLast(attrs: Attributes): boolean {
 
 /** [batch, channels, height, width] view of an activation in either tfjs layout. */
 function toNCHW(backend: TorchBackend, info: tf.TensorInfo, attrs: Attributes): number {
-  const id = backend.idOf(info);
+  const id = productOperand(backend, info);
   return channelsLast(attrs) ? backend.op('permute', '', [id, NHWC_TO_NCHW]).id : id;
 }
 
@@ -40,8 +44,9 @@ function paddingFor(convInfo: Conv2DInfo): { padding: number[]; explicit: number
 /** HWIO filter -> OIHW weight; depthwise [h, w, in, multiplier] -> [in * multiplier, 1, h, w]. */
 function weightFrom(backend: TorchBackend, filter: tf.TensorInfo, depthwise: boolean): number {
   const [height, width, inChannels, outChannels] = filter.shape as [number, number, number, number];
-  if (!depthwise) return backend.op('permute', '', [backend.idOf(filter), [3, 2, 0, 1]]).id;
-  const merged = backend.op('reshape', '', [backend.idOf(filter), [height, width, inChannels * outChannels]]);
+  const id = productOperand(backend, filter);
+  if (!depthwise) return backend.op('permute', '', [id, [3, 2, 0, 1]]).id;
+  const merged = backend.op('reshape', '', [id, [height, width, inChannels * outChannels]]);
   const channelsFirst = backend.op('permute', '', [merged.id, [2, 0, 1]]);
   return backend.op('reshape', '', [channelsFirst.id, [inChannels * outChannels, 1, height, width]]).id;
 }
@@ -89,7 +94,7 @@ function convolve(
   const result = backend.op('convolution', '', [
     input,
     weight,
-    bias === undefined ? null : backend.idOf(bias),
+    bias === undefined ? null : productOperand(backend, bias),
     [convInfo.strideHeight, convInfo.strideWidth],
     padding,
     [convInfo.dilationHeight, convInfo.dilationWidth],
@@ -119,7 +124,7 @@ function convolutionGradient(
   const materialise = (tensor: { id: number } | { shape: number[] }) =>
     'id' in tensor
       ? tensor.id
-      : backend.op('empty', 'memory_format', [tensor.shape, 'float32', null, backend.device]).id;
+      : backend.op('empty', 'memory_format', [tensor.shape, productDtype(backend), null, backend.device]).id;
   let inputId: number;
   if ('id' in input) {
     inputId = explicit === undefined ? input.id : backend.op('constant_pad_nd', '', [input.id, explicit, 0]).id;
@@ -187,7 +192,7 @@ for (const [kernelName, depthwise] of [
     const channels = filter!.shape[depthwise ? 2 : 3]! * (depthwise ? filter!.shape[3]! : 1);
     const inlineBias =
       bias !== undefined && bias.shape.length === 1 && bias.shape[0] === channels && channelsLast(attrs);
-    let result = convolve(backend, x!, filter!, inlineBias ? bias : undefined, attrs, depthwise);
+    let result = asFloat32(backend, convolve(backend, x!, filter!, inlineBias ? bias : undefined, attrs, depthwise));
     if (bias !== undefined && !inlineBias) result = backend.op('add', 'Tensor', [result.id, backend.idOf(bias)]);
     const prelu = preluActivationWeights === undefined ? undefined : backend.idOf(preluActivationWeights);
     return backend.output(applyActivation(backend, result, attrs.activation, prelu, attrs.leakyreluAlpha));

@@ -5,6 +5,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { FusedKernelName } from '@tessera/spec';
 import type { NativeTensor, TorchBackend } from '../torch-backend.js';
 import { defineKernel } from './define-kernel.js';
+import { asFloat32, intermediateOperand, productOperand } from './mixed-precision.js';
 
 // GELU: aten::gelu takes approximate 'none' (erf) or 'tanh', the names core passes.
 defineKernel(FusedKernelName.gelu, ({ inputs: { x }, attrs, backend }) =>
@@ -64,56 +65,71 @@ defineKernel(FusedKernelName.embeddingGrad, ({ inputs: { dy, ids }, attrs, backe
 
 // Linear over the last axis: the leading axes fold into rows (a view), so forward is one addmm
 // (or mm) and backward two mm and a row sum, as PyTorch's own linear and its autograd formulas.
-const rowsOf = (backend: TorchBackend, tensor: tf.TensorInfo, columns: number) =>
-  backend.op('reshape', '', [backend.idOf(tensor), [-1, columns]]).id; // [rows, columns]
+// Under bf16-mixed the products read bfloat16 copies of x, the weight (and the bias, as autocast's
+// addmm does), and dy; `output` returns their results as float32. The bias gradient sums the
+// float32 dy (a reduction: float32 by autocast's rules).
+const rowsOf = (backend: TorchBackend, id: number, columns: number) =>
+  backend.op('reshape', '', [id, [-1, columns]]).id; // [rows, columns]
 
 defineKernel(FusedKernelName.linear, ({ inputs: { x, weight, bias }, backend }) => {
   const [inFeatures, outFeatures] = weight!.shape as [number, number];
-  const rows = rowsOf(backend, x!, inFeatures);
+  const rows = rowsOf(backend, productOperand(backend, x!), inFeatures);
+  const weightId = productOperand(backend, weight!);
   const product =
     bias === undefined
-      ? backend.op('mm', '', [rows, backend.idOf(weight!)])
-      : backend.op('addmm', '', [backend.idOf(bias), rows, backend.idOf(weight!)]); // [rows, out]
+      ? backend.op('mm', '', [rows, weightId])
+      : backend.op('addmm', '', [productOperand(backend, bias), rows, weightId]); // [rows, out]
   return backend.output(backend.op('reshape', '', [product.id, [...x!.shape.slice(0, -1), outFeatures]]));
 });
 
 defineKernel(FusedKernelName.linearGrad, ({ inputs: { dy, x, weight, bias }, backend }) => {
   const [inFeatures, outFeatures] = weight!.shape as [number, number];
-  const dyRows = rowsOf(backend, dy!, outFeatures); // [rows, out]
-  const xRows = rowsOf(backend, x!, inFeatures); // [rows, in]
-  const weightTransposed = backend.op('t', '', [backend.idOf(weight!)]).id; // [out, in], a view
+  const dyRows = rowsOf(backend, productOperand(backend, dy!), outFeatures); // [rows, out]
+  const xRows = rowsOf(backend, productOperand(backend, x!), inFeatures); // [rows, in]
+  const weightTransposed = backend.op('t', '', [productOperand(backend, weight!)]).id; // [out, in], a view
   const dxRows = backend.op('mm', '', [dyRows, weightTransposed]); // [rows, in]
   const dweight = backend.op('mm', '', [backend.op('t', '', [xRows]).id, dyRows]); // [in, out]
   const outputs = [backend.output(backend.op('reshape', '', [dxRows.id, x!.shape])), backend.output(dweight)];
-  if (bias !== undefined) outputs.push(backend.output(backend.op('sum', 'dim_IntList', [dyRows, [0], false])));
+  if (bias !== undefined) {
+    const dyFloat32Rows = rowsOf(backend, backend.idOf(dy!), outFeatures);
+    outputs.push(backend.output(backend.op('sum', 'dim_IntList', [dyFloat32Rows, [0], false])));
+  }
   return outputs;
 });
 
 // Scaled dot-product attention: the scores are made, scaled and masked in one buffer (in place,
 // as a fresh tensor nothing else references), softmaxed, and applied to the values; backward is
-// the softmax's own backward operator between four products.
+// the softmax's own backward operator between four products. Under bf16-mixed the four (backward)
+// and two (forward) products read bfloat16 operands; the scores are scaled, masked and softmaxed
+// in float32 and the weights tfjs keeps are float32, their bfloat16 copy kept beside them for the
+// gradient's products.
 defineKernel(FusedKernelName.scaledDotProductAttention, ({ inputs: { query, key, value, mask }, attrs, backend }) => {
-  const keyTransposed = backend.op('transpose', 'int', [backend.idOf(key!), -2, -1]).id; // a view
-  const scores = backend.op('matmul', '', [backend.idOf(query!), keyTransposed]); // [batch, heads, time, keys]
+  const keyTransposed = backend.op('transpose', 'int', [productOperand(backend, key!), -2, -1]).id; // a view
+  const product = backend.op('matmul', '', [productOperand(backend, query!), keyTransposed]);
+  const scores = asFloat32(backend, product); // [batch, heads, time, keys]
   backend.op('mul_', 'Scalar', [scores.id, attrs.scale]);
   if (mask !== undefined) backend.op('add_', 'Tensor', [scores.id, backend.idOf(mask)]);
   const weights = backend.op('_softmax', '', [scores.id, -1, false]);
-  const output = backend.op('matmul', '', [weights.id, backend.idOf(value!)]); // [batch, heads, time, size]
-  return [backend.output(output), backend.output(weights)];
+  const weightsOperand = intermediateOperand(backend, weights);
+  const output = backend.op('matmul', '', [weightsOperand.id, productOperand(backend, value!)]); // [batch, heads, time, size]
+  const weightsInfo = backend.output(weights);
+  if (weightsOperand !== weights) backend.keepBfloat16Copy(weightsInfo, weightsOperand);
+  return [backend.output(output), weightsInfo];
 });
 
 defineKernel(
   FusedKernelName.scaledDotProductAttentionGrad,
   ({ inputs: { dy, query, key, value, weights }, attrs, backend }) => {
     const transposed = (id: number) => backend.op('transpose', 'int', [id, -2, -1]).id;
-    const dyId = backend.idOf(dy!);
+    const dyId = productOperand(backend, dy!);
+    const dvalue = backend.op('matmul', '', [transposed(productOperand(backend, weights!)), dyId]); // [batch, heads, keys, size]
+    const dweights = asFloat32(backend, backend.op('matmul', '', [dyId, transposed(productOperand(backend, value!))])); // [batch, heads, time, keys]
     const weightsId = backend.idOf(weights!);
-    const dvalue = backend.op('matmul', '', [transposed(weightsId), dyId]); // [batch, heads, keys, size]
-    const dweights = backend.op('matmul', '', [dyId, transposed(backend.idOf(value!))]); // [batch, heads, time, keys]
     const dscores = backend.op('_softmax_backward_data', '', [dweights.id, weightsId, -1, 'float32']);
     backend.op('mul_', 'Scalar', [dscores.id, attrs.scale]);
-    const dquery = backend.op('matmul', '', [dscores.id, backend.idOf(key!)]); // [batch, heads, time, size]
-    const dkey = backend.op('matmul', '', [transposed(dscores.id), backend.idOf(query!)]); // [batch, heads, keys, size]
+    const dscoresOperand = intermediateOperand(backend, dscores).id;
+    const dquery = backend.op('matmul', '', [dscoresOperand, productOperand(backend, key!)]); // [batch, heads, time, size]
+    const dkey = backend.op('matmul', '', [transposed(dscoresOperand), productOperand(backend, query!)]); // [batch, heads, keys, size]
     return [backend.output(dquery), backend.output(dkey), backend.output(dvalue)];
   },
 );

@@ -7,8 +7,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TesseraError } from '../errors.js';
 import type { BackendAdapter } from './backend-adapter.js';
 import './gradients.js';
+import { BACKEND_SOURCES } from './backend-sources.js';
 import { BACKEND_ENVIRONMENT_VARIABLE, createBackendInitializer, initBackend, listBackends } from './init-backend.js';
-import { builtinBackendAdapters } from './package-adapters.js';
+import { builtinBackendAdapters, packageBackendAdapter } from './package-adapters.js';
 
 // Whether the optional @tessera/backend-torch (and its native addon) can be used on this machine:
 // with it, `torch` is preferred over wasm; without it, wasm is the best available.
@@ -221,4 +222,30 @@ describe('the backend contract', () => {
       category: 'unavailable',
     });
   });
+});
+
+describe("package adapters and the contract's optional setPrecision", () => {
+  it("wasm's package adapter has no setPrecision, loaded or not (its kernels are fp32 only)", async () => {
+    const wasm = builtinBackendAdapters.find((adapter) => adapter.name === 'wasm')!;
+    await wasm.isAvailable();
+    expect(wasm.setPrecision).toBeUndefined(); // fp32 kernels only
+    const proxy = packageBackendAdapter(BACKEND_SOURCES.find((candidate) => candidate.name === 'wasm')!);
+    expect(proxy.setPrecision).toBeUndefined(); // not loaded yet
+    await proxy.isAvailable();
+    expect(proxy.setPrecision).toBeUndefined();
+  });
+
+  it.skipIf(!torchAvailability.available)(
+    "torch's package adapter forwards setPrecision to @tessera/backend-torch's",
+    async () => {
+      expect(typeof torchAdapter.setPrecision).toBe('function');
+      const torchPackage = (await import('@tessera/backend-torch' as string)) as {
+        torchPrecision(): string;
+      };
+      torchAdapter.setPrecision!('bf16-mixed');
+      expect(torchPackage.torchPrecision()).toBe('bf16-mixed');
+      torchAdapter.setPrecision!('fp32');
+      expect(torchPackage.torchPrecision()).toBe('fp32');
+    },
+  );
 });

@@ -93,7 +93,14 @@ async function availabilityOf(loaded: Loaded, request?: BackendAvailabilityReque
 export function packageBackendAdapter(source: BackendSource): BackendAdapter {
   let loading: Promise<Loaded> | undefined;
   const load = () => {
-    loading ??= loadSource(source);
+    loading ??= loadSource(source).then((loaded) => {
+      // The contract's optional precision switch: present here once the package is loaded and
+      // only when its adapter has it, so `'setPrecision' in adapter` tells callers the same.
+      const setPrecision = loaded.adapter?.setPrecision;
+      if (setPrecision !== undefined)
+        adapter.setPrecision = (precision) => setPrecision.call(loaded.adapter, precision);
+      return loaded;
+    });
     return loading;
   };
   const adapter: BackendAdapter = {

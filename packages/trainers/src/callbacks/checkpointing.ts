@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Callback } from '../callback.js';
+import { removeStaleTemporaries } from '../checkpoint-files.js';
 import { improves, monitoredValue } from './monitor.js';
 
 export interface CheckpointingOptions {
@@ -18,6 +19,8 @@ export interface CheckpointingOptions {
 /**
  * Writes resumable checkpoints (see Trainer.saveCheckpoint): numbered ones every N steps, `last/`
  * whenever one is written, and `best/` after each evaluation that improves the monitored value.
+ * When training starts (or resumes), what saves killed midway left in the directory is removed:
+ * `.last.tmp-*`, `.step-*.tmp-*` and previous copies no longer needed (see `checkpoint-files.ts`).
  */
 export function checkpointing(options: CheckpointingOptions): Callback {
   const keepLast = options.keepLast ?? 3;
@@ -35,8 +38,9 @@ export function checkpointing(options: CheckpointingOptions): Callback {
   };
 
   return {
-    onTrainBegin(trainer) {
+    async onTrainBegin(trainer) {
       best = (trainer.extraState.checkpointing as { best?: number } | undefined)?.best;
+      await removeStaleTemporaries(options.directory);
     },
     async onStepEnd(logs, trainer) {
       if (options.everySteps === undefined || logs.step % options.everySteps !== 0) return;

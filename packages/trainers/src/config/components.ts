@@ -114,7 +114,8 @@ models.register({
   description: 'a multilayer perceptron: Linear → activation (→ dropout) per hidden layer, then Linear',
   schema: z.strictObject({
     kind: z.literal('mlp'),
-    hiddenSizes: z.array(z.number().int().positive()).default([64]),
+    // Wider than 65,536 units is a typo or an attack, not a layer (1e9 would fail deep in tfjs).
+    hiddenSizes: z.array(z.number().int().positive().max(65536)).default([64]),
     activation: z.enum(['relu', 'gelu', 'gelu-tanh', 'silu', 'tanh', 'sigmoid']).default('relu'),
     dropout: z.number().min(0).lt(1).default(0),
   }),

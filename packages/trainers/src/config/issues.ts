@@ -9,9 +9,17 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** The value as short JSON; never throws (a cycle, deep nesting or a BigInt get a plain description). */
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined)
+    return Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -1,5 +1,6 @@
 import { BACKEND_NAMES } from '@tessera/core';
 import { z } from 'zod';
+import { TRAINING_PRECISIONS } from '../training-precision.js';
 
 const positiveInteger = z.number().int().positive();
 
@@ -47,6 +48,8 @@ export const runConfigSchema = z
         evaluateEvery: positiveInteger.optional(),
         gradientAccumulationSteps: positiveInteger.default(1),
         clipGradientNorm: z.number().positive().optional(),
+        /** The Trainer's `precision` (unset: fp32); `bf16-mixed` needs the torch backend. */
+        precision: z.enum(TRAINING_PRECISIONS).optional(),
         checkpointEverySteps: positiveInteger.optional(),
         keepLast: positiveInteger.default(3),
         earlyStopping: z

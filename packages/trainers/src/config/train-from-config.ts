@@ -21,9 +21,11 @@ import {
 import type { Callback } from '../callback.js';
 import { earlyStopping } from '../callbacks/early-stopping.js';
 import { type ProgressOptions, progress } from '../callbacks/progress.js';
+import { findCheckpoint } from '../checkpoint-files.js';
 import { prepareRunDirectory } from '../run-directory.js';
 import { type EvaluationResult, Trainer } from '../trainer.js';
 import { type BuiltData, dataSources, models, tasks } from './components.js';
+import { decodeConfigBytes, parseConfigText } from './config-text.js';
 import { validateRunConfig } from './load-config.js';
 import type { RunConfig } from './run-config.js';
 
@@ -115,6 +117,7 @@ async function runTraining(
     schedule,
     gradientTransforms: training.clipGradientNorm === undefined ? [] : [clipGradientNorm(training.clipGradientNorm)],
     gradientAccumulationSteps: training.gradientAccumulationSteps,
+    ...(training.precision === undefined ? {} : { precision: training.precision }),
     callbacks,
   });
   const stop = () => {
@@ -159,15 +162,23 @@ export async function trainFromConfig(
 
 /** Reads a run directory's config.json, validated again (configs are data, not code). */
 export async function readRunConfig(runDirectory: string): Promise<RunConfig> {
-  let text: string;
+  const path = join(runDirectory, 'config.json');
+  let bytes: Uint8Array;
   try {
-    text = await readFile(join(runDirectory, 'config.json'), 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new TesseraError('E_RUN_DIRECTORY', `${runDirectory} is not a run directory: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  return validateRunConfig(JSON.parse(text));
+  const raw = parseConfigText(decodeConfigBytes(bytes, path), path, 'json');
+  try {
+    return validateRunConfig(raw);
+  } catch (error) {
+    if (error instanceof TesseraError)
+      throw new TesseraError(error.code, `${path}: ${error.message.replace(/^E_\w+: /, '')}`, { cause: error });
+    throw error;
+  }
 }
 
 /** Continues a run from its last checkpoint, exactly where it stopped. */
@@ -176,9 +187,10 @@ export async function resumeRun(
   options: TrainFromConfigOptions = {},
 ): Promise<TrainFromConfigResult> {
   const config = await readRunConfig(runDirectory);
-  await access(join(runDirectory, 'checkpoints', 'last', 'trainer.json')).catch(() => {
+  // A save killed between its two renames leaves checkpoints/.last.previous: resume from that.
+  if ((await findCheckpoint(join(runDirectory, 'checkpoints', 'last'))) === undefined) {
     throw new TesseraError('E_RUN_DIRECTORY', `${runDirectory} has no checkpoint to resume from (checkpoints/last)`);
-  });
+  }
   return runTraining(config, runDirectory, true, options);
 }
 
