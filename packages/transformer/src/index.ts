@@ -19,8 +19,16 @@ export { exportBertClassifier } from './models/bert/export-bert-classifier.js';
 export { exportGpt } from './models/gpt/export-gpt.js';
 export type { PretrainedLlama } from './models/llama/llama-pretrained.js';
 export type { SaveLlamaOptions } from './models/llama/save-llama-pretrained.js';
-export { LlamaTokenizer, saveLlamaPretrained } from './models/llama/save-llama-pretrained.js';
+export { saveLlamaPretrained } from './models/llama/save-llama-pretrained.js';
 export * from './portable.js';
+export {
+  CHAT_TEMPLATE_FILE,
+  hasTokenizerJson,
+  loadTokenizer,
+  saveTokenizer,
+  TOKENIZER_CONFIG_FILE,
+  TOKENIZER_JSON_FILE,
+} from './tokenizers/load-tokenizer.js';
 export { readWordPieceVocabulary } from './tokenizers/wordpiece-vocabulary.js';
 
 // Each architecture registers its Hugging Face model_type with loadPretrained / savePretrained, in

@@ -1,7 +1,7 @@
 /**
  * Everything in @tessera/transformer that reads or writes no files, so it runs in a browser too.
  * Both entries re-export it: `index.ts` (Node) adds the exporters, Hugging Face directory loading
- * and `readWordPieceVocabulary`; `browser.ts` is this alone. Importing it registers the `gpt` and
+ * (`loadPretrained`, `loadTokenizer`) and `readWordPieceVocabulary`; `browser.ts` is this alone. Importing it registers the `gpt` and
  * `bert-classifier` export kinds (`gptExportKind`, `bertClassifierExportKind`) with @tessera/core.
  */
 export type {
@@ -110,10 +110,22 @@ export {
   tesseraNameOfLlamaTensor,
 } from './models/llama/llama-hugging-face-weights.js';
 export { applyRotaryEmbedding, RotaryEmbedding, ropeInverseFrequencies } from './models/llama/rotary-embedding.js';
+export type { ApplyChatTemplateOptions, ChatTemplateMessage } from './tokenizers/apply-chat-template.js';
+export { BytePairMerges } from './tokenizers/bpe-merges.js';
 export { byteToCharacter, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE } from './tokenizers/byte-level.js';
 export type { ByteLevelBPEOptions, ByteLevelBPETokenizerJSON } from './tokenizers/byte-level-bpe-tokenizer.js';
 export { ByteLevelBPETokenizer, parseMerges } from './tokenizers/byte-level-bpe-tokenizer.js';
 export { CharacterTokenizer } from './tokenizers/character-tokenizer.js';
+export type {
+  HuggingFaceBatchEncodeOptions,
+  HuggingFaceBatchEncoding,
+  HuggingFaceDecodeOptions,
+  HuggingFaceEncodeOptions,
+  HuggingFaceTokenizerJSON,
+} from './tokenizers/hugging-face-tokenizer.js';
+export { HuggingFaceTokenizer, tokenizerFromJSON } from './tokenizers/hugging-face-tokenizer.js';
+export { translateOnigurumaPattern } from './tokenizers/oniguruma-pattern.js';
+export type { TokenizerSettings } from './tokenizers/tokenizer-config.js';
 export type { TrainByteLevelBPEOptions } from './tokenizers/train-byte-level-bpe.js';
 export { trainByteLevelBPE } from './tokenizers/train-byte-level-bpe.js';
 export type { WordPieceTokenizerOptions } from './tokenizers/wordpiece-tokenizer.js';

@@ -9,6 +9,7 @@ import type { PretrainedGPT2 } from '../models/gpt/gpt2-pretrained.js';
 import type { Llama } from '../models/llama/llama.js';
 import type { PretrainedLlama } from '../models/llama/llama-pretrained.js';
 import type { ByteLevelBPETokenizer } from '../tokenizers/byte-level-bpe-tokenizer.js';
+import type { HuggingFaceTokenizer } from '../tokenizers/hugging-face-tokenizer.js';
 import {
   findHuggingFaceArchitecture,
   huggingFaceArchitectureOfModel,
@@ -55,7 +56,8 @@ export type PretrainedModel = PretrainedModelTypes[SupportedModelType];
  *   tokenizer is `vocab.txt` (+ `tokenizer_config.json`) or a WordPiece `tokenizer.json`.
  * - `model_type: llama`, `mistral`, `qwen2` → `Llama` (LlamaForCausalLM, MistralForCausalLM,
  *   Qwen2ForCausalLM) from `model.safetensors` or shards with `model.safetensors.index.json`
- *   (F32/BF16/F16), loaded shard by shard; no tokenizer yet (tokenizer.json comes next).
+ *   (F32/BF16/F16), loaded shard by shard, with a `HuggingFaceTokenizer` from `tokenizer.json` +
+ *   `tokenizer_config.json` (and its chat template) when the directory has them.
  *
  * Weights are matched by name and shape, so a checkpoint that does not fit its config.json fails
  * with every differing name listed; an unknown model_type fails naming the supported ones.
@@ -105,14 +107,18 @@ export async function loadPretrained(directory: string, options: LoadPretrainedO
  * without `bert.`); `BertForMaskedLanguageModeling` → BertForMaskedLM (no pooler, decoder tied, as
  * transformers saves it); `BertForSequenceClassification` → BertForSequenceClassification.
  * `Llama` → its config's family (`llama`, `mistral`, `qwen2`), in the dtype config.json's
- * torch_dtype names, sharded above 5 GB (`saveLlamaPretrained` takes another size).
+ * torch_dtype names, sharded above 5 GB (`saveLlamaPretrained` takes another size), with a
+ * `HuggingFaceTokenizer`'s tokenizer.json and tokenizer_config.json.
  * `huggingFaceConfig` (the one `loadPretrained` returned) keeps config.json's other fields, so
  * loading a directory and saving it again writes the same tensors and config.
  */
 export async function savePretrained(
   model: GPT | AnyBertModel | Llama,
   directory: string,
-  options: { huggingFaceConfig?: Record<string, unknown>; tokenizer?: ByteLevelBPETokenizer | BertTokenizer } = {},
+  options: {
+    huggingFaceConfig?: Record<string, unknown>;
+    tokenizer?: ByteLevelBPETokenizer | BertTokenizer | HuggingFaceTokenizer;
+  } = {},
 ): Promise<void> {
   const architecture = huggingFaceArchitectureOfModel(model);
   if (architecture === undefined) {

@@ -1,5 +1,6 @@
 import { TesseraError } from '@tessera/core';
-import { byteToCharacter, characterToByte, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE, mergePair } from './byte-level.js';
+import { BytePairMerges } from './bpe-merges.js';
+import { byteToCharacter, characterToByte, decodeWtf8, encodeWtf8, GPT2_PRETOKENIZE } from './byte-level.js';
 
 /** What `toJSON` gives and `fromJSON` takes (also the `tokenizer.json` of a GPT export). */
 export interface ByteLevelBPETokenizerJSON {
@@ -42,13 +43,13 @@ export interface ByteLevelBPEOptions {
 
 /**
  * GPT-2's byte-level BPE (Radford et al. 2019; Sennrich et al. 2016): text → UTF-8 bytes →
- * printable characters → pre-tokens (GPT2_PRETOKENIZE) → merges applied lowest rank first →
+ * printable characters → pre-tokens (GPT2_PRETOKENIZE) → merges applied lowest rank first (bpe-merges.ts) →
  * ids. Any string round-trips exactly (lone surrogates go through WTF-8; see byte-level.ts).
  */
 export class ByteLevelBPETokenizer {
   private readonly ids: Map<string, number>;
   private readonly tokens: string[];
-  private readonly ranks: Map<string, number>;
+  private readonly merges: BytePairMerges;
   private readonly cache = new Map<string, number[]>();
   private readonly specialPattern: RegExp | undefined;
   readonly specialTokens: readonly string[];
@@ -61,7 +62,7 @@ export class ByteLevelBPETokenizer {
     this.ids = new Map(Object.entries(vocabulary));
     this.tokens = [];
     for (const [token, id] of this.ids) this.tokens[id] = token;
-    this.ranks = new Map(merges.map(([left, right], rank) => [`${left} ${right}`, rank]));
+    this.merges = new BytePairMerges(merges);
     this.specialTokens = options.specialTokens ?? [...this.ids.keys()].filter((token) => /^<\|.+\|>$/.test(token));
     for (const token of this.specialTokens) {
       if (!this.ids.has(token))
@@ -140,7 +141,8 @@ export class ByteLevelBPETokenizer {
     const pieces = this.specialPattern === undefined ? [text] : text.split(this.specialPattern);
     pieces.forEach((piece, index) => {
       if (index % 2 === 1) ids.push(this.ids.get(piece) as number);
-      else for (const match of piece.matchAll(GPT2_PRETOKENIZE)) ids.push(...this.encodeWord(match[0]));
+      else
+        for (const match of piece.matchAll(GPT2_PRETOKENIZE)) for (const id of this.encodeWord(match[0])) ids.push(id);
     });
     return ids;
   }
@@ -148,21 +150,7 @@ export class ByteLevelBPETokenizer {
   private encodeWord(word: string): number[] {
     const cached = this.cache.get(word);
     if (cached !== undefined) return cached;
-    let symbols = Array.from(encodeWtf8(word), (byte) => byteToCharacter[byte] as string);
-    // Repeatedly merge the adjacent pair with the lowest rank, everywhere it occurs.
-    while (symbols.length > 1) {
-      let bestRank = Number.POSITIVE_INFINITY;
-      let best = -1;
-      for (let i = 0; i < symbols.length - 1; i++) {
-        const rank = this.ranks.get(`${symbols[i]} ${symbols[i + 1]}`);
-        if (rank !== undefined && rank < bestRank) {
-          bestRank = rank;
-          best = i;
-        }
-      }
-      if (best < 0) break;
-      symbols = mergePair(symbols, symbols[best] as string, symbols[best + 1] as string);
-    }
+    const symbols = this.merges.apply(Array.from(encodeWtf8(word), (byte) => byteToCharacter[byte] as string));
     const ids = symbols.map((symbol) => {
       const id = this.ids.get(symbol);
       if (id === undefined)
@@ -182,7 +170,7 @@ export class ByteLevelBPETokenizer {
     for (const id of ids) {
       const token = this.tokens[id];
       if (token === undefined) throw new TesseraError('E_TOKENIZER_ID', `token id ${id} is outside the vocabulary`);
-      if (this.specialTokens.includes(token)) bytes.push(...encodeWtf8(token));
+      if (this.specialTokens.includes(token)) for (const byte of encodeWtf8(token)) bytes.push(byte);
       else for (const character of token) bytes.push(characterToByte.get(character) as number);
     }
     return Uint8Array.from(bytes);
@@ -215,7 +203,7 @@ export class ByteLevelBPETokenizer {
   }
 
   private mergeList(): string[] {
-    return [...this.ranks.entries()].sort((a, b) => a[1] - b[1]).map(([pair]) => pair);
+    return this.merges.pairs().map(([left, right]) => `${left} ${right}`);
   }
 
   /** Writes `vocab.json` and `merges.txt` in Hugging Face's format (Node), each atomically. */

@@ -242,6 +242,50 @@ describe('checkpoints that do not fit', () => {
     await expect(loadPretrained(noWeights)).rejects.toThrow(/E_HF_WEIGHTS.*neither model\.safetensors nor/);
   });
 
+  it("loads tokenizer.json with the weights when present, and saves it back (Llama 2's and Qwen3's real files)", async () => {
+    await initBackend({ backend: 'wasm' });
+    const { HuggingFaceTokenizer } = await import('../../tokenizers/hugging-face-tokenizer.js');
+    const { readReferenceFiles } = await import('../../tokenizers/fixtures/reference-tokenizers.js');
+    expect((await load(tinyQwen2)).tokenizer).toBeUndefined(); // the fixture has no tokenizer files
+    for (const [directory, files] of [
+      [tinyLlama, 'llama2'],
+      [tinyQwen2, 'qwen3'],
+    ] as const) {
+      const withTokenizer = join(scratch, `with-tokenizer-${files}`);
+      await mkdir(withTokenizer, { recursive: true });
+      for (const file of await readdir(directory)) await copyFile(join(directory, file), join(withTokenizer, file));
+      const { tokenizerText, tokenizerConfig } = readReferenceFiles(files);
+      await writeFile(join(withTokenizer, 'tokenizer.json'), tokenizerText);
+      await writeFile(join(withTokenizer, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig));
+      const loaded = await load(withTokenizer);
+      expect(loaded.tokenizer).toBeInstanceOf(HuggingFaceTokenizer);
+      const tokenizer = loaded.tokenizer as InstanceType<typeof HuggingFaceTokenizer>;
+      const saved = join(scratch, `saved-with-tokenizer-${files}`);
+      await savePretrained(loaded.model, saved, { huggingFaceConfig: loaded.huggingFaceConfig, tokenizer });
+      expect((await readdir(saved)).sort()).toEqual([
+        'config.json',
+        'model.safetensors',
+        'tokenizer.json',
+        'tokenizer_config.json',
+      ]);
+      expect(JSON.parse(await readFile(join(saved, 'tokenizer.json'), 'utf8'))).toEqual(JSON.parse(tokenizerText));
+      expect(JSON.parse(await readFile(join(saved, 'tokenizer_config.json'), 'utf8'))).toEqual(tokenizerConfig);
+      const again = await load(saved);
+      const text = 'Hello, 世界! <|im_start|> <s>';
+      expect(again.tokenizer?.encode(text)).toEqual(tokenizer.encode(text));
+      loaded.model.dispose();
+      again.model.dispose();
+    }
+    // A malformed tokenizer.json fails the load before any weight is read.
+    const broken = join(scratch, 'broken-tokenizer');
+    await mkdir(broken, { recursive: true });
+    for (const file of await readdir(tinyQwen2)) await copyFile(join(tinyQwen2, file), join(broken, file));
+    await writeFile(join(broken, 'tokenizer.json'), '{"model": {"type": "BPE", "vocab": []}}');
+    const tensorsBefore = tf.memory().numTensors;
+    await expect(loadPretrained(broken)).rejects.toThrow(/E_TOKENIZER_FORMAT/);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
   it('refuses a BERT head for a llama directory and tokenizers it cannot write', async () => {
     await initBackend({ backend: 'wasm' });
     await expect(loadPretrained(tinyLlama, { architecture: 'BertForSequenceClassification' } as never)).rejects.toThrow(

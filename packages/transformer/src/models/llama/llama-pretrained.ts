@@ -4,6 +4,8 @@ import {
   type HuggingFaceArchitecture,
   registerHuggingFaceArchitecture,
 } from '../../hugging-face/hugging-face-architectures.js';
+import { HuggingFaceTokenizer } from '../../tokenizers/hugging-face-tokenizer.js';
+import { hasTokenizerJson, loadTokenizer } from '../../tokenizers/load-tokenizer.js';
 import { Llama } from './llama.js';
 import type { LlamaFamily } from './llama-config.js';
 import {
@@ -12,7 +14,7 @@ import {
   llamaFamilyArchitectures,
 } from './llama-hugging-face-config.js';
 import { huggingFaceNameOfLlamaParameter, tesseraNameOfLlamaTensor } from './llama-hugging-face-weights.js';
-import { LlamaTokenizer, saveLlamaPretrained } from './save-llama-pretrained.js';
+import { saveLlamaPretrained } from './save-llama-pretrained.js';
 import { readCheckpointShards } from './sharded-checkpoint.js';
 
 /** A Llama-family causal LM loaded from a Hugging Face directory. */
@@ -23,8 +25,8 @@ export interface PretrainedLlama<ModelType extends LlamaFamily = LlamaFamily> {
   model: Llama;
   /** The directory's config.json as read, kept so saving writes it back unchanged. */
   huggingFaceConfig: Record<string, unknown>;
-  /** Not read yet: `tokenizer.json` support comes with the next increment of this architecture. */
-  tokenizer: undefined;
+  /** From `tokenizer.json` + `tokenizer_config.json` (with its chat template), when the directory has them. */
+  tokenizer: HuggingFaceTokenizer | undefined;
   /** Checkpoint tensors the model does not use: RoPE's inv_freq buffers, a tied lm_head.weight. */
   unusedWeights: string[];
   /** Always empty: every parameter must come from the checkpoint. */
@@ -35,7 +37,8 @@ export interface PretrainedLlama<ModelType extends LlamaFamily = LlamaFamily> {
  * See `loadPretrained`: builds the model config.json describes and loads its checkpoint into it,
  * shard by shard. Every header is checked first (each tensor known, of a float dtype and the
  * right shape, none missing), so a checkpoint that does not fit fails listing every problem
- * before any value is read. F16 and BF16 tensors become float32 as they load.
+ * before any value is read. F16 and BF16 tensors become float32 as they load. The tokenizer is
+ * read first, so a malformed tokenizer.json fails before any weight is.
  */
 async function loadLlamaPretrained(
   directory: string,
@@ -51,6 +54,7 @@ async function loadLlamaPretrained(
       `architecture '${options.architecture}' is not available for model_type ${family}; it loads as ${architecture}`,
     );
   }
+  const tokenizer = (await hasTokenizerJson(directory)) ? await loadTokenizer(directory) : undefined;
   const shards = await readCheckpointShards(directory);
   const model = new Llama(config, { initialization: 'zeros' });
   try {
@@ -109,7 +113,7 @@ async function loadLlamaPretrained(
       architecture,
       model,
       huggingFaceConfig,
-      tokenizer: undefined,
+      tokenizer,
       unusedWeights,
       newlyInitializedWeights: [],
     };
@@ -120,18 +124,17 @@ async function loadLlamaPretrained(
 }
 
 /** One registration per model_type: all three load as `Llama`; each saves the models of its family. */
-function llamaFamilyArchitecture(family: LlamaFamily): HuggingFaceArchitecture<Llama, LlamaTokenizer> {
+function llamaFamilyArchitecture(family: LlamaFamily): HuggingFaceArchitecture<Llama, HuggingFaceTokenizer> {
   return {
     modelType: family,
     isModel: (model): model is Llama => model instanceof Llama && model.config.family === family,
-    tokenizerClass: LlamaTokenizer,
+    tokenizerClass: HuggingFaceTokenizer,
     load: loadLlamaPretrained,
     save: (model, directory, options) =>
-      saveLlamaPretrained(
-        model,
-        directory,
-        options.huggingFaceConfig === undefined ? {} : { huggingFaceConfig: options.huggingFaceConfig },
-      ),
+      saveLlamaPretrained(model, directory, {
+        ...(options.huggingFaceConfig === undefined ? {} : { huggingFaceConfig: options.huggingFaceConfig }),
+        ...(options.tokenizer === undefined ? {} : { tokenizer: options.tokenizer }),
+      }),
   };
 }
 

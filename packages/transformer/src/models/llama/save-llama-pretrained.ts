@@ -1,18 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type SafetensorsFloatDtype, TesseraError, tf, writeTextFileAtomically } from '@tessera/core';
+import type { HuggingFaceTokenizer } from '../../tokenizers/hugging-face-tokenizer.js';
+import { saveTokenizer } from '../../tokenizers/load-tokenizer.js';
 import type { Llama } from './llama.js';
 import { type LlamaHuggingFaceConfig, llamaConfigToHuggingFace } from './llama-hugging-face-config.js';
 import { huggingFaceNameOfLlamaParameter } from './llama-hugging-face-weights.js';
 import { type CheckpointEntry, DEFAULT_MAX_SHARD_SIZE, saveCheckpointShards } from './sharded-checkpoint.js';
-
-/**
- * A stand-in for the tokenizer.json tokenizer these directories will carry: no instance exists
- * yet, so `savePretrained` refuses any tokenizer for them rather than writing the wrong files.
- */
-export abstract class LlamaTokenizer {
-  protected abstract readonly notYetImplemented: never;
-}
 
 /** The safetensors dtype config.json's torch_dtype (transformers 5: dtype) says the weights are stored in. */
 function storageDtype(config: Record<string, unknown>): SafetensorsFloatDtype {
@@ -37,6 +31,8 @@ export interface SaveLlamaOptions {
   huggingFaceConfig?: Record<string, unknown>;
   /** Shards above this many bytes (default 5 GB, transformers' max_shard_size). */
   maxShardSize?: number;
+  /** Written beside the weights as tokenizer.json and tokenizer_config.json (the ones it was loaded from). */
+  tokenizer?: HuggingFaceTokenizer;
 }
 
 /**
@@ -45,7 +41,8 @@ export interface SaveLlamaOptions {
  * names as transformers' (lm_head absent when tied). Weights are stored as config.json's
  * torch_dtype says (bfloat16 → BF16, float16 → F16, float32 or none → F32), so a checkpoint
  * loaded and saved again round-trips exactly; a model fine-tuned in float32 is rounded to that
- * dtype unless huggingFaceConfig says `torch_dtype: 'float32'`.
+ * dtype unless huggingFaceConfig says `torch_dtype: 'float32'`. A `tokenizer` is saved with
+ * `saveTokenizer` (tokenizer.json, tokenizer_config.json).
  */
 export async function saveLlamaPretrained(model: Llama, directory: string, options: SaveLlamaOptions = {}) {
   const config = llamaConfigToHuggingFace(
@@ -72,4 +69,5 @@ export async function saveLlamaPretrained(model: Llama, directory: string, optio
     dtype: storageDtype(config),
   });
   await writeTextFileAtomically(join(directory, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  if (options.tokenizer !== undefined) await saveTokenizer(options.tokenizer, directory);
 }
