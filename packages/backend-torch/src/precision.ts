@@ -18,14 +18,17 @@ export type TorchPrecision = (typeof TORCH_PRECISIONS)[number];
  * now on (tensors already made keep their float32 values). Throws `E_TORCH_PRECISION` for a name
  * outside {@link TORCH_PRECISIONS}.
  */
-export function setTorchPrecision(next: TorchPrecision): void {
+export function setTorchPrecision(next: TorchPrecision): TorchPrecision {
   if (!(TORCH_PRECISIONS as readonly string[]).includes(next)) {
     throw new TesseraError(
       'E_TORCH_PRECISION',
       `unknown precision '${String(next)}' for the torch backend; choose one of: ${TORCH_PRECISIONS.join(', ')}`,
     );
   }
-  sharedTorchState().precision = next; // shared: the backend registered first may be another copy's
+  const state = sharedTorchState(); // shared: the backend registered first may be another copy's
+  const previous = state.precision;
+  state.precision = next;
+  return previous;
 }
 
 /** The precision the torch backends' products compute in now. */

@@ -71,8 +71,9 @@ export interface BackendAdapter {
    * bfloat16 with float32 accumulation; softmax, norms, reductions, losses, weights and optimizer
    * state in float32 (PyTorch autocast's rules); every tensor tfjs sees stays float32. Callers
    * (the Trainer's `precision` option) refuse `'bf16-mixed'` on a backend without this method.
+   * Returns the precision it replaced, so a scope can put it back.
    */
-  setPrecision?(precision: 'fp32' | 'bf16-mixed'): void;
+  setPrecision?(precision: 'fp32' | 'bf16-mixed'): 'fp32' | 'bf16-mixed';
 }
 
 /** What a backend package exports for `@tessera/core` to find: its adapters, most preferred first. */

@@ -80,6 +80,8 @@ export class Trainer<Batch = unknown> implements TrainerHandle {
   private readonly trainingStep: TrainingStep<Batch>;
   /** fit / evaluate / predict calls running (evaluate runs inside fit), for the precision scope. */
   private precisionScopes = 0;
+  /** What the backend computed in before the outermost precision scope began (restored after it). */
+  private precisionBefore: TrainingPrecision = 'fp32';
 
   constructor(options: TrainerOptions<Batch>) {
     this.trainingStep = new TrainingStep(options); // validates gradientAccumulationSteps
@@ -96,19 +98,28 @@ export class Trainer<Batch = unknown> implements TrainerHandle {
   }
 
   /**
-   * Runs `body` with the backend computing in the trainer's precision, and in fp32 once the
-   * outermost fit / evaluate / predict returns (a scope, as torch.autocast's).
+   * Runs `body` with the backend computing in the trainer's precision, and puts back the precision
+   * it computed in before once the outermost fit / evaluate / predict returns (a scope, as
+   * torch.autocast's). A failure to put it back never hides the body's own error.
    */
   private async inPrecision<T>(body: () => Promise<T>): Promise<T> {
     const precision = this.options.precision;
     if (precision === undefined) return body();
-    if (this.precisionScopes === 0) await applyTrainingPrecision(precision);
+    if (this.precisionScopes === 0) this.precisionBefore = await applyTrainingPrecision(precision);
     this.precisionScopes += 1;
+    let failed = false;
     try {
       return await body();
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
       this.precisionScopes -= 1;
-      if (this.precisionScopes === 0 && precision !== 'fp32') await applyTrainingPrecision('fp32');
+      if (this.precisionScopes === 0 && this.precisionBefore !== precision) {
+        const restore = applyTrainingPrecision(this.precisionBefore);
+        if (failed) await restore.catch(() => undefined);
+        else await restore;
+      }
     }
   }
 

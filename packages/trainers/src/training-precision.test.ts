@@ -111,4 +111,21 @@ describe('Trainer precision', () => {
       expect(metrics.accuracy).toBeGreaterThan(0.6); // it learned in bf16-mixed
     },
   );
+
+  it.skipIf(!torchAvailable)(
+    'puts back the precision the backend computed in before, whichever the Trainer asked for',
+    async () => {
+      await initBackend({ backend: 'torch' });
+      expect(await applyTrainingPrecision('bf16-mixed')).toBe('fp32'); // returns what it replaced
+      // Set globally before: a fp32 Trainer computes in fp32, then bf16-mixed is back.
+      const fp32 = trainerWith('fp32', [{ onStepEnd: () => expect(productIsBfloat16()).toBe(false) }]);
+      await fp32.fit(makeLoader(), { maxSteps: 2 });
+      expect(productIsBfloat16()).toBe(true);
+      // A bf16-mixed Trainer leaves the global bf16-mixed as it found it.
+      await trainerWith('bf16-mixed').fit(makeLoader(), { maxSteps: 2 });
+      expect(productIsBfloat16()).toBe(true);
+      expect(await applyTrainingPrecision('fp32')).toBe('bf16-mixed');
+      expect(productIsBfloat16()).toBe(false);
+    },
+  );
 });

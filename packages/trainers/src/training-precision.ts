@@ -16,12 +16,12 @@ export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
  * Asks the active tfjs backend to compute in `precision`, through the backend contract's optional
  * `setPrecision` (@tessera/spec's BackendAdapter). A backend without it computes in fp32 only: it
  * accepts `'fp32'` and refuses `'bf16-mixed'` with `E_TRAINER_PRECISION`, naming the installed
- * backends that have 16-bit kernels.
+ * backends that have 16-bit kernels. Resolves to the precision the backend computed in before.
  */
 export async function applyTrainingPrecision(
   precision: TrainingPrecision,
   adapters: readonly BackendAdapter[] = builtinBackendAdapters,
-): Promise<void> {
+): Promise<TrainingPrecision> {
   if (!(TRAINING_PRECISIONS as readonly string[]).includes(precision)) {
     throw new TesseraError(
       'E_TRAINER_PRECISION',
@@ -31,11 +31,8 @@ export async function applyTrainingPrecision(
   const activeName = tf.getBackend();
   const active = adapters.find((adapter) => adapter.tfjsBackendName === activeName);
   await active?.isAvailable(); // loads the backend's package, whose adapter may bring setPrecision
-  if (active?.setPrecision !== undefined) {
-    active.setPrecision(precision);
-    return;
-  }
-  if (precision === 'fp32') return; // every backend computes in fp32
+  if (active?.setPrecision !== undefined) return active.setPrecision(precision);
+  if (precision === 'fp32') return 'fp32'; // every backend computes in fp32
   // Loading every installed backend package shows which of them have 16-bit kernels.
   await Promise.all(adapters.map((adapter) => adapter.isAvailable()));
   const capable = adapters.filter((adapter) => adapter.setPrecision !== undefined).map((adapter) => adapter.name);

@@ -44,7 +44,7 @@ export function serveCommand(): Command {
     )
     .option(
       '--api-key <key>',
-      'require Authorization: Bearer <key> on every route but /health (default: $TESSERA_API_KEY, else none)',
+      'require Authorization: Bearer <key> on every route but /health (default: $TESSERA_API_KEY, else none; prefer the variable on shared hosts: a command line shows in ps)',
     )
     .option('--model-name <name>', "the model's id in GET /v1/models (default: the export directory's name)")
     .option('--max-concurrency <count>', 'inference jobs running at once', '1')
