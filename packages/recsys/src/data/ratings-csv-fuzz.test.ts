@@ -1,6 +1,6 @@
 import { createRandomGenerator } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
-import { type FuzzCase, fuzzCaseCount, runFuzzCases } from '../testing/fuzz-outcomes.js';
+import { type FuzzCase, fuzzCaseCount, runFuzzCases } from '../../../../scripts/testing/fuzz-outcomes.js';
 import type { Ratings } from './ratings.js';
 import { parseRatingsCsv } from './ratings-csv.js';
 

@@ -1,7 +1,7 @@
 import { createRandomGenerator } from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { type FuzzCase, fuzzCaseCount, runFuzzCases } from '../testing/fuzz-outcomes.js';
+import { type FuzzCase, fuzzCaseCount, runFuzzCases } from '../../../../scripts/testing/fuzz-outcomes.js';
 import { parseRunConfig } from './load-config.js';
 import type { RunConfig } from './run-config.js';
 

@@ -2,7 +2,8 @@ import { createContext, runInContext } from 'node:vm';
 import { isTesseraError } from '@tessera/core';
 
 /**
- * A small harness for the seeded fuzz suites: runs each case under a time bound and sorts its
+ * A small harness for the seeded fuzz suites beside each package's parsers (vision's image decoder,
+ * recsys's ratings CSV, trainers' run configs; one copy for all, imported by their tests): runs each case under a time bound and sorts its
  * outcome into `ok`, the TesseraError code, or a failure: `hang` (over the bound), `raw` (any other
  * error), `garbage` (accepted although the case's oracle recognises the input as invalid) or
  * `refused` (rejected although the oracle says the input is valid).
