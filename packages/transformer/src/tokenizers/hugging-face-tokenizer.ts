@@ -2,6 +2,7 @@ import { TesseraError } from '@tessera/core';
 import { type AddedToken, AddedVocabulary, parseAddedTokens } from './added-vocabulary.js';
 import { type ApplyChatTemplateOptions, type ChatTemplateMessage, ChatTemplates } from './apply-chat-template.js';
 import { type BpeModel, parseModel } from './bpe-model.js';
+import { cleanUpTokenizationSpaces } from './clean-up-tokenization.js';
 import { type Decoder, parseDecoder } from './decoders.js';
 import { expectObject, type JsonObject } from './json-fields.js';
 import { type Normalizer, parseNormalizer } from './normalizers.js';
@@ -57,20 +58,6 @@ export interface HuggingFaceBatchEncoding {
 
 /** tokenizer_class values whose transformers class rebuilds the post-processor from add_bos_token / add_eos_token. */
 const BOS_FLAG_CLASSES = /^(Llama|CodeLlama|Gemma)Tokenizer(Fast)?$/;
-
-function cleanUpTokenization(text: string): string {
-  return text
-    .replaceAll(' .', '.')
-    .replaceAll(' ?', '?')
-    .replaceAll(' !', '!')
-    .replaceAll(' ,', ',')
-    .replaceAll(" ' ", "'")
-    .replaceAll(" n't", "n't")
-    .replaceAll(" 'm", "'m")
-    .replaceAll(" 's", "'s")
-    .replaceAll(" 've", "'ve")
-    .replaceAll(" 're", "'re");
-}
 
 /**
  * A tokenizer read from Hugging Face's `tokenizer.json` (+ `tokenizer_config.json`), as
@@ -260,7 +247,7 @@ export class HuggingFaceTokenizer {
     }
     const text = this.decoder === undefined ? tokens.join(' ') : this.decoder(tokens).join('');
     return (options.cleanUpTokenizationSpaces ?? this.settings.cleanUpTokenizationSpaces)
-      ? cleanUpTokenization(text)
+      ? cleanUpTokenizationSpaces(text)
       : text;
   }
 

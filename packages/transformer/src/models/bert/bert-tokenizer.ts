@@ -1,4 +1,5 @@
 import { TesseraError } from '@tessera/core';
+import { cleanUpTokenizationSpaces } from '../../tokenizers/clean-up-tokenization.js';
 import { WordPieceTokenizer } from '../../tokenizers/wordpiece-tokenizer.js';
 import { parseWordPieceVocabulary, readWordPieceVocabulary } from '../../tokenizers/wordpiece-vocabulary.js';
 import { BertBasicTokenizer, type BertBasicTokenizerOptions } from './bert-basic-tokenizer.js';
@@ -259,19 +260,4 @@ function specialTokenSplitter(tokens: readonly string[]): RegExp | undefined {
     .sort((a, b) => b.length - a.length)
     .map((token) => token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`(${alternatives.join('|')})`, 'u');
-}
-
-/** Hugging Face's `clean_up_tokenization`: glue punctuation and English contractions back on. */
-function cleanUpTokenizationSpaces(text: string): string {
-  return text
-    .replaceAll(' .', '.')
-    .replaceAll(' ?', '?')
-    .replaceAll(' !', '!')
-    .replaceAll(' ,', ',')
-    .replaceAll(" ' ", "'")
-    .replaceAll(" n't", "n't")
-    .replaceAll(" 'm", "'m")
-    .replaceAll(" 's", "'s")
-    .replaceAll(" 've", "'ve")
-    .replaceAll(" 're", "'re");
 }
